@@ -1,0 +1,81 @@
+import type { Db } from '../db/database.ts';
+import { iso } from '../db/rows.ts';
+
+export const ROLES = ['owner', 'admin', 'supervisor', 'agent'] as const;
+export type Role = (typeof ROLES)[number];
+
+export type Account = {
+  id: string;
+  tenantId: string;
+  role: Role;
+  username: string;
+  email: string | null;
+  emailVerified: boolean;
+  name: string;
+  departmentId: string | null;
+  active: boolean;
+  createdAt: string;
+};
+
+/** An account with its password hash: only login code ever sees this. */
+export type AccountWithHash = Account & { passwordHash: string };
+
+type AccountRow = {
+  id: string; tenant_id: string; role: Role; username: string; email: string | null; email_verified: boolean;
+  password_hash: string; name: string; department_id: string | null; active: boolean; created_at: Date;
+};
+
+const toAccount = (r: AccountRow): Account => ({
+  id: r.id, tenantId: r.tenant_id, role: r.role, username: r.username, email: r.email,
+  emailVerified: r.email_verified, name: r.name, departmentId: r.department_id, active: r.active,
+  createdAt: iso(r.created_at)!,
+});
+const withHash = (r: AccountRow): AccountWithHash => ({ ...toAccount(r), passwordHash: r.password_hash });
+
+export type NewAccount = Pick<Account, 'id' | 'tenantId' | 'role' | 'username' | 'name'> &
+  { email?: string | null; emailVerified?: boolean; passwordHash: string; departmentId?: string | null };
+
+export async function insertAccount(db: Db, a: NewAccount): Promise<Account> {
+  const [row] = await db<AccountRow>('accounts').insert({
+    id: a.id, tenant_id: a.tenantId, role: a.role, username: a.username, email: a.email ?? null,
+    email_verified: a.emailVerified ?? false, password_hash: a.passwordHash, name: a.name,
+    department_id: a.departmentId ?? null,
+  }).returning('*');
+  return toAccount(row);
+}
+
+export async function findAccountById(db: Db, id: string): Promise<Account | undefined> {
+  const row = await db<AccountRow>('accounts').where({ id }).first();
+  return row && toAccount(row);
+}
+
+export async function findOwnerByEmail(db: Db, email: string): Promise<AccountWithHash | undefined> {
+  const row = await db<AccountRow>('accounts').where({ role: 'owner' }).whereRaw('lower(email) = lower(?)', [email]).first();
+  return row && withHash(row);
+}
+
+export async function findByUsername(db: Db, tenantId: string, username: string): Promise<AccountWithHash | undefined> {
+  const row = await db<AccountRow>('accounts').where({ tenant_id: tenantId, username: username.toLowerCase() }).first();
+  return row && withHash(row);
+}
+
+/** Login by email inside one tenant (OIDC login accepts email or username). */
+export async function findByTenantEmail(db: Db, tenantId: string, email: string): Promise<AccountWithHash | undefined> {
+  const row = await db<AccountRow>('accounts').where({ tenant_id: tenantId })
+    .whereRaw('lower(email) = lower(?)', [email]).orderByRaw("role = 'owner' desc").first();
+  return row && withHash(row);
+}
+
+export async function findOwnerOfTenant(db: Db, tenantId: string): Promise<Account | undefined> {
+  const row = await db<AccountRow>('accounts').where({ tenant_id: tenantId, role: 'owner' }).orderBy('created_at').first();
+  return row && toAccount(row);
+}
+
+export async function countAgents(db: Db, tenantId: string): Promise<number> {
+  const row = await db('accounts').where({ tenant_id: tenantId }).whereNot({ role: 'owner' }).count({ count: '*' }).first();
+  return Number(row?.count ?? 0);
+}
+
+export async function setAccountActive(db: Db, id: string, active: boolean): Promise<void> {
+  await db('accounts').where({ id }).update({ active, updated_at: db.fn.now() });
+}

@@ -1,0 +1,23 @@
+import Koa from 'koa';
+import type { AppDeps } from './deps.ts';
+import { apiRouter } from './http/api-router.ts';
+import { renderErrors } from './http/render-errors.ts';
+import { requestContext } from './http/request-context.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import { runtimeRoutes } from './runtime/routes.ts';
+
+export type App = Koa;
+
+/** Composes middleware, the identity provider and the `/api` routers; nothing else. */
+export async function createApp(deps: AppDeps): Promise<App> {
+  const app = new Koa({ proxy: deps.config.trustProxy });
+  app.silent = true; // errors are logged by renderErrors with the request id
+
+  app.use(requestContext(deps.logger));
+  app.use(securityHeaders);
+  app.use(renderErrors);
+
+  const api = apiRouter(deps.contract, [runtimeRoutes(deps)], { bodyLimit: deps.config.bodyLimit });
+  app.use(api.routes());
+  return app;
+}

@@ -1,0 +1,127 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { openDatabase } from './db/database.ts';
+import { DataDirLockedError } from './db/data-dir-lock.ts';
+import { migrate } from './db/migrate.ts';
+import type { Db } from './db/database.ts';
+import { ApiError } from './http/api-error.ts';
+import { audit } from './audit/audit-log.ts';
+import { createAccount } from './accounts/accounts.ts';
+import { ROLES, type Role } from './accounts/account-table.ts';
+import { createPlatformAdmin } from './platform/admins.ts';
+import { createTenant } from './tenants/tenants.ts';
+import { findTenantBySlug } from './tenants/tenant-table.ts';
+
+type Flags = Record<string, string | string[] | undefined>;
+type Command = {
+  usage: string;
+  flags: Record<string, { multiple?: boolean }>;
+  required: string[];
+  run(db: Db, config: Config, flags: Flags): Promise<Record<string, unknown>>;
+};
+
+const str = (flags: Flags, name: string) => flags[name] as string | undefined;
+
+/** Operator commands. Each prints one JSON object as its last stdout line. */
+const COMMANDS: Record<string, Command> = {
+  migrate: {
+    usage: 'migrate',
+    flags: {},
+    required: [],
+    run: async () => ({ migrated: true }),
+  },
+  'tenant:create': {
+    usage: 'tenant:create --slug S --name N --owner-email E --owner-password P [--plan SLUG]',
+    flags: { slug: {}, name: {}, 'owner-email': {}, 'owner-password': {}, plan: {} },
+    required: ['slug', 'name', 'owner-email', 'owner-password'],
+    async run(db, config, flags) {
+      const { tenant, owner } = await createTenant(db, config.argon2, {
+        slug: str(flags, 'slug')!, name: str(flags, 'name')!, ownerEmail: str(flags, 'owner-email')!,
+        ownerPassword: str(flags, 'owner-password')!, planSlug: str(flags, 'plan'),
+      });
+      await audit(db, { action: 'tenant.created', outcome: 'success', tenantId: tenant.id, actorType: 'operator', targetType: 'tenant', targetId: tenant.id });
+      return { tenantId: tenant.id, slug: tenant.slug, ownerId: owner.id, publicKey: tenant.publicKey };
+    },
+  },
+  'agent:create': {
+    usage: 'agent:create --tenant SLUG --username U --password P --name N --role owner|admin|supervisor|agent [--email E]',
+    flags: { tenant: {}, username: {}, password: {}, name: {}, role: {}, email: {} },
+    required: ['tenant', 'username', 'password', 'name', 'role'],
+    async run(db, config, flags) {
+      const tenant = await requireTenant(db, str(flags, 'tenant')!);
+      const role = str(flags, 'role')!;
+      if (!ROLES.includes(role as Role)) throw new ApiError('VALIDATION_FAILED', 400, `--role must be one of ${ROLES.join(', ')}`);
+      const account = await createAccount(db, config.argon2, {
+        tenantId: tenant.id, username: str(flags, 'username')!, password: str(flags, 'password')!,
+        name: str(flags, 'name')!, role: role as Role, email: str(flags, 'email') ?? null,
+      });
+      await audit(db, { action: 'account.created', outcome: 'success', tenantId: tenant.id, actorType: 'operator', targetType: 'account', targetId: account.id });
+      return { agentId: account.id };
+    },
+  },
+  'platform-admin:create': {
+    usage: 'platform-admin:create --email E --password P --name N --role platform_owner|platform_admin|platform_support',
+    flags: { email: {}, password: {}, name: {}, role: {} },
+    required: ['email', 'password', 'name', 'role'],
+    async run(db, config, flags) {
+      const admin = await createPlatformAdmin(db, config.argon2, {
+        email: str(flags, 'email')!, password: str(flags, 'password')!, name: str(flags, 'name')!, role: str(flags, 'role')!,
+      });
+      await audit(db, { action: 'platform_admin.created', outcome: 'success', actorType: 'operator', targetType: 'platform_admin', targetId: admin.id });
+      return { adminId: admin.id };
+    },
+  },
+};
+
+export async function requireTenant(db: Db, slug: string) {
+  const tenant = await findTenantBySlug(db, slug);
+  if (!tenant) throw new ApiError('NOT_FOUND', 404, `no tenant with slug "${slug}"`);
+  return tenant;
+}
+
+class UsageError extends Error {}
+
+function parse(command: Command, args: string[]): Flags {
+  let values: Flags;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      options: Object.fromEntries(Object.entries(command.flags).map(([name, f]) => [name, { type: 'string', multiple: f.multiple }])),
+    }) as { values: Flags });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\nusage: ${command.usage}`);
+  }
+  const missing = command.required.filter((name) => values[name] === undefined);
+  if (missing.length) throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(', ')}\nusage: ${command.usage}`);
+  return values;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...args] = argv;
+  const command = name ? COMMANDS[name] : undefined;
+  if (!command) {
+    throw new UsageError(`${name ? `unknown command "${name}"` : 'no command given'}\ncommands:\n${Object.values(COMMANDS).map((c) => `  ${c.usage}`).join('\n')}`);
+  }
+  const flags = parse(command, args);
+  const config = loadConfig();
+  const database = await openDatabase(config);
+  try {
+    await migrate(database.db);
+    const result = await command.run(database.db, config, flags);
+    process.stdout.write(JSON.stringify(result) + '\n');
+  } finally {
+    await database.close();
+  }
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  if (err instanceof ApiError) {
+    console.error(`error: ${err.message}${err.details?.length ? '\n  ' + err.details.join('\n  ') : ''}`);
+  } else if (err instanceof UsageError || err instanceof ConfigError || err instanceof DataDirLockedError) {
+    console.error(`error: ${err.message}`);
+  } else {
+    console.error(err);
+  }
+  process.exitCode = 1;
+});

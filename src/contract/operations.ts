@@ -1,0 +1,61 @@
+import type Router from '@koa/router';
+import type { Context, Middleware, Next } from 'koa';
+import { ApiError } from '../http/api-error.ts';
+import { describeErrors, type Contract, type Operation } from './contract.ts';
+
+export type Input<B = any, Q = Record<string, any>, P = Record<string, string>> = { body: B; query: Q; params: P };
+
+/**
+ * Registers a contract operation on the `/api` router: method and path come from the
+ * contract, so no route can exist outside it. The router entry is named after the
+ * operationId (the contract coverage test reads these names). Input is validated right
+ * before the last handler, after any guards, and put on `ctx.state.input`.
+ */
+export function operation(router: Router, contract: Contract, operationId: string, ...handlers: Middleware[]): void {
+  const op = contract.operations.get(operationId);
+  if (!op) throw new Error(`operation ${operationId} is not in the contract`);
+  if (!op.servedAt.startsWith('/api/')) throw new Error(`operation ${operationId} is not served under /api`);
+  const koaPath = op.path.replace(/\{(\w+)\}/g, ':$1');
+  const last = handlers.pop()!;
+  router.register(koaPath, [op.method], [...handlers, validateInput(contract, op), last], { name: operationId });
+}
+
+export function inputOf<T extends Input>(ctx: Context): T {
+  return ctx.state.input as T;
+}
+
+function validateInput(contract: Contract, op: Operation): Middleware {
+  const paramSchema = (where: 'path' | 'query') => {
+    const params = op.parameters.filter((p) => p.in === where);
+    return {
+      type: 'object',
+      properties: Object.fromEntries(params.map((p) => [p.name, p.schema ?? {}])),
+      required: params.filter((p) => p.required).map((p) => p.name),
+    };
+  };
+  const checkPath = contract.validator(paramSchema('path'), { coerce: true });
+  const checkQuery = contract.validator(paramSchema('query'), { coerce: true });
+  const checkBody = op.requestBody?.schema && contract.validator(op.requestBody.schema);
+
+  return async (ctx: Context, next: Next) => {
+    const params = { ...(ctx.params as Record<string, string>) };
+    const query = { ...ctx.query };
+    const body = (ctx.request as { body?: unknown }).body;
+    const problems = [
+      ...(checkPath(params) ? [] : describeErrors('path', checkPath.errors)),
+      ...(checkQuery(query) ? [] : describeErrors('query', checkQuery.errors)),
+      ...bodyProblems(op, checkBody || undefined, ctx, body),
+    ];
+    if (problems.length) throw new ApiError('VALIDATION_FAILED', 400, 'The request is invalid', problems);
+    ctx.state.input = { params, query, body: body ?? {} };
+    await next();
+  };
+}
+
+function bodyProblems(op: Operation, check: ((v: unknown) => boolean) & { errors?: any } | undefined, ctx: Context, body: unknown): string[] {
+  if (!op.requestBody) return [];
+  const present = Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';
+  if (!present) return op.requestBody.required ? ['body is required'] : [];
+  if (!check) return [];
+  return check(body) ? [] : describeErrors('body', check.errors);
+}

@@ -1,0 +1,42 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import knex, { type Knex } from 'knex';
+import ClientPGLite from 'knex-pglite';
+import { PGlite } from '@electric-sql/pglite';
+import type { Config } from '../config.ts';
+import { lockDataDir } from './data-dir-lock.ts';
+
+/** A knex instance or a transaction: services accept either, so callers can compose them. */
+export type Db = Knex | Knex.Transaction;
+
+export type Database = { db: Knex; backend: 'postgres' | 'pglite'; close(): Promise<void> };
+
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Database> {
+  return config.databaseUrl ? openPostgres(config.databaseUrl) : openPglite(config.dataDir);
+}
+
+function openPostgres(url: string): Database {
+  const db = knex({ client: 'pg', connection: url, pool: { min: 0, max: 10 }, acquireConnectionTimeout: 10_000 });
+  return { db, backend: 'postgres', close: () => db.destroy() };
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  mkdirSync(dataDir, { recursive: true });
+  const unlock = lockDataDir(dataDir);
+  try {
+    // The database lives in a subfolder: initdb wants an empty directory, and the lock file sits beside it.
+    const pglite = await PGlite.create(path.join(dataDir, 'pglite'));
+    const db = knex({ client: ClientPGLite as unknown as typeof Knex.Client, connection: { pglite } as Knex.StaticConnectionConfig });
+    return {
+      db,
+      backend: 'pglite',
+      async close() {
+        await db.destroy();
+        unlock();
+      },
+    };
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}

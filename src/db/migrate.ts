@@ -1,0 +1,23 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Knex } from 'knex';
+import { projectRoot } from '../config.ts';
+
+const MIGRATIONS_DIR = path.join(projectRoot, 'migrations');
+
+// Migrations are TypeScript modules loaded through the running loader, so the
+// same files run from `npm start`, `npm run migrate` and the tests.
+const source: Knex.MigrationSource<string> = {
+  async getMigrations() {
+    return readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{3}-[\w-]+\.ts$/.test(f)).sort();
+  },
+  getMigrationName: (file) => file,
+  getMigration: (file) => import(pathToFileURL(path.join(MIGRATIONS_DIR, file)).href),
+};
+
+/** Applies every pending migration; returns the names applied. */
+export async function migrate(db: Knex): Promise<string[]> {
+  const [, applied] = await db.migrate.latest({ migrationSource: source });
+  return applied;
+}

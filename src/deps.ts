@@ -1,0 +1,12 @@
+import type { Knex } from 'knex';
+import type { Config } from './config.ts';
+import type { Contract } from './contract/contract.ts';
+import type { Logger } from './logger.ts';
+
+/** What every area's routes and services are built from: passed as plain arguments, no container. */
+export type AppDeps = {
+  config: Config;
+  db: Knex;
+  logger: Logger;
+  contract: Contract;
+};

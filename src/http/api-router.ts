@@ -1,0 +1,36 @@
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type { Context } from 'koa';
+import type { Contract } from '../contract/contract.ts';
+import { ApiError } from './api-error.ts';
+
+/**
+ * The `/api` router: JSON bodies with a size limit, then the areas' routers. A request no
+ * area answered is judged against the contract: a known path with another method → 405,
+ * a contract operation this release does not serve yet → 501, anything else → 404.
+ */
+export function apiRouter(contract: Contract, areas: Router[], options: { bodyLimit: string }): Router {
+  const api = new Router({ prefix: '/api' });
+  api.use(bodyParser({ enableTypes: ['json'], jsonLimit: options.bodyLimit, encoding: 'utf-8' }) as any);
+  for (const area of areas) api.use(area.routes());
+  const unanswered = unansweredRequest(contract);
+  api.all('/{*rest}', unanswered);
+  api.all('/', unanswered);
+  return api;
+}
+
+function unansweredRequest(contract: Contract) {
+  const paths = [...contract.operations.values()]
+    .filter((op) => op.servedAt.startsWith('/api/'))
+    .map((op) => ({ method: op.method, pattern: new RegExp('^' + op.servedAt.replace(/\{\w+\}/g, '[^/]+') + '/?$') }));
+
+  return (ctx: Context) => {
+    const matching = paths.filter((p) => p.pattern.test(ctx.path));
+    if (!matching.length) throw new ApiError('NOT_FOUND', 404, 'No such endpoint');
+    const allowed = matching.map((p) => p.method);
+    if (!allowed.includes(ctx.method)) {
+      throw new ApiError('METHOD_NOT_ALLOWED', 405, `Use ${allowed.join(', ')} on this path`, undefined, { Allow: allowed.join(', ') });
+    }
+    throw new ApiError('NOT_IMPLEMENTED', 501, 'This operation is part of the contract but not available in this release');
+  };
+}

@@ -1,0 +1,48 @@
+import { createServer, type Server } from 'node:http';
+import type { Config } from './config.ts';
+import { createApp } from './app.ts';
+import { loadContract } from './contract/contract.ts';
+import { openDatabase, type Database } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
+import type { AppDeps } from './deps.ts';
+import type { Logger } from './logger.ts';
+
+export type RunningServer = {
+  url: string;
+  server: Server;
+  deps: AppDeps;
+  /** Stops accepting connections, lets in-flight requests finish, then closes the database. */
+  stop(): Promise<void>;
+};
+
+/** config → database → migrations → app → listen. */
+export async function startServer(config: Config, logger: Logger, options: { database?: Database } = {}): Promise<RunningServer> {
+  const database = options.database ?? await openDatabase(config);
+  try {
+    const applied = await migrate(database.db);
+    if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+    const deps: AppDeps = { config, db: database.db, logger, contract: loadContract() };
+    const app = await createApp(deps);
+    const server = createServer(app.callback());
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, resolve);
+    });
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    logger.info({ port, backend: database.backend }, 'listening');
+    return { url: `http://localhost:${port}`, server, deps, stop: () => stop(server, database) };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}
+
+async function stop(server: Server, database: Database): Promise<void> {
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+  await database.close();
+}

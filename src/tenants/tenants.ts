@@ -1,0 +1,49 @@
+import type { Db } from '../db/database.ts';
+import { ApiError } from '../http/api-error.ts';
+import { accountProblems } from '../accounts/accounts.ts';
+import { findOwnerByEmail, insertAccount, type Account } from '../accounts/account-table.ts';
+import { hashPassword, type PasswordParams } from '../accounts/passwords.ts';
+import { DEFAULT_PLAN_SLUG, findPlanBySlug } from '../plans/plan-catalog.ts';
+import { randomToken } from '../secrets.ts';
+import { findTenantBySlug, insertTenant, type Tenant } from './tenant-table.ts';
+
+export const SLUG = /^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/;
+
+export type NewTenantInput = {
+  slug: string; name: string; ownerEmail: string; ownerPassword: string; ownerName?: string; planSlug?: string;
+};
+
+/** Creates a tenant and its owner account in one transaction: both exist, or neither. */
+export async function createTenant(db: Db, passwords: PasswordParams, input: NewTenantInput): Promise<{ tenant: Tenant; owner: Account }> {
+  const problems = [
+    ...(SLUG.test(input.slug) ? [] : ['slug must be 3-63 lowercase letters, digits or "-", starting and ending with a letter or digit']),
+    ...(!input.name.trim() || input.name.length > 120 ? ['name must be 1-120 characters'] : []),
+    ...accountProblems({ email: input.ownerEmail, password: input.ownerPassword }),
+  ];
+  if (problems.length) throw new ApiError('VALIDATION_FAILED', 400, 'Invalid tenant', problems);
+
+  const passwordHash = await hashPassword(passwords, input.ownerPassword);
+  return db.transaction(async (trx) => {
+    const planSlug = input.planSlug ?? DEFAULT_PLAN_SLUG;
+    const plan = await findPlanBySlug(trx, planSlug);
+    if (!plan) throw new ApiError('VALIDATION_FAILED', 400, `unknown plan "${planSlug}"`);
+    if (await findTenantBySlug(trx, input.slug)) throw new ApiError('CONFLICT', 409, `slug "${input.slug}" is already taken`);
+    if (await findOwnerByEmail(trx, input.ownerEmail)) throw new ApiError('CONFLICT', 409, `an owner with email "${input.ownerEmail}" already exists`);
+
+    const tenant = await insertTenant(trx, {
+      id: crypto.randomUUID(), slug: input.slug, name: input.name.trim(), email: input.ownerEmail.toLowerCase(),
+      publicKey: randomToken('rn_pk_'), planId: plan.id,
+    });
+    const owner = await insertAccount(trx, {
+      id: crypto.randomUUID(), tenantId: tenant.id, role: 'owner', username: ownerUsername(input.ownerEmail),
+      email: input.ownerEmail.toLowerCase(), name: input.ownerName?.trim() || input.name.trim(), passwordHash,
+    });
+    return { tenant, owner };
+  });
+}
+
+/** The owner's workspace username: the email's local part, made valid. The tenant is new, so it is free. */
+function ownerUsername(email: string): string {
+  const local = email.split('@')[0].toLowerCase().replace(/[^a-z0-9._-]/g, '').replace(/^[._-]+|[._-]+$/g, '');
+  return local.length >= 3 ? local.slice(0, 64) : 'owner';
+}

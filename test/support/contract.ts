@@ -1,0 +1,25 @@
+import { expect } from 'chai';
+import { describeErrors, loadContract } from '../../src/contract/contract.ts';
+
+export const contract = loadContract();
+
+/** Operations whose responses the tests validated; printed as coverage at the end of the run. */
+export const exercised = new Set<string>();
+
+type Response = { status: number; body: unknown };
+
+/**
+ * Asserts that a response matches the contract for its operation and status
+ * (an exact status, else its `4XX`-style range, else `default`).
+ */
+export function expectContract(res: Response, operationId: string): void {
+  const op = contract.operations.get(operationId);
+  if (!op) throw new Error(`unknown operation ${operationId}`);
+  const declared = op.responses[String(res.status)] ?? op.responses[`${String(res.status)[0]}XX`] ?? op.responses.default;
+  expect(declared, `${operationId} does not declare status ${res.status} (body: ${JSON.stringify(res.body)})`).to.exist;
+  exercised.add(operationId);
+  if (!declared.schema) return;
+  const validate = contract.validator(declared.schema);
+  const ok = validate(res.body);
+  expect(ok, `${operationId} ${res.status} breaks the contract: ${describeErrors('body', validate.errors).join('; ')}\n${JSON.stringify(res.body)}`).to.equal(true);
+}

@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import type { AppDeps } from '../../src/deps.ts';
+import { createAccount } from '../../src/accounts/accounts.ts';
+import type { Role } from '../../src/accounts/account-table.ts';
+import { createPlatformAdmin } from '../../src/platform/admins.ts';
+import { createTenant } from '../../src/tenants/tenants.ts';
+
+export const PASSWORD = 'correct-horse-battery';
+
+export const unique = () => randomBytes(5).toString('hex');
+
+/** Test data through the real services; every call makes new, non-colliding rows. */
+export function createSeeder({ db, config }: AppDeps) {
+  return {
+    async tenant(options: { plan?: string } = {}) {
+      const id = unique();
+      const { tenant, owner } = await createTenant(db, config.argon2, {
+        slug: `t-${id}`, name: `Tenant ${id}`, ownerEmail: `owner-${id}@example.com`, ownerPassword: PASSWORD, planSlug: options.plan,
+      });
+      return { ...tenant, owner, ownerEmail: owner.email!, password: PASSWORD };
+    },
+    async account(tenantId: string, options: { role?: Role; email?: string } = {}) {
+      const username = `user-${unique()}`;
+      const account = await createAccount(db, config.argon2, {
+        tenantId, username, password: PASSWORD, name: `User ${username}`, role: options.role ?? 'agent',
+        email: options.email ?? `${username}@example.com`,
+      });
+      return { ...account, password: PASSWORD };
+    },
+    async platformAdmin(role = 'platform_admin') {
+      const email = `admin-${unique()}@example.com`;
+      const admin = await createPlatformAdmin(db, config.argon2, { email, password: PASSWORD, name: 'Platform Admin', role });
+      return { ...admin, password: PASSWORD };
+    },
+  };
+}
+
+export type Seeder = ReturnType<typeof createSeeder>;

@@ -1,0 +1,67 @@
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
+import { createTestDatabase } from './test-database.ts';
+import { createSeeder, type Seeder } from './seed.ts';
+
+export type TestResponse = { status: number; headers: Headers; body: any; text: string };
+
+export type TestApp = RunningServer & {
+  seed: Seeder;
+  /** fetch against the app, JSON in (`json`) and out (`body`); `path` is relative to the server root. */
+  request(path: string, init?: RequestInit & { json?: unknown }): Promise<TestResponse>;
+};
+
+let current: (TestApp & { closeDatabase(): Promise<void> }) | undefined;
+
+export function testEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { NODE_ENV: 'test', PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...extra };
+}
+
+/** Starts the one app shared by the whole run (root hook); tests create their own tenants. */
+export async function startTestApp(): Promise<void> {
+  const database = await createTestDatabase();
+  const config = loadConfig(testEnv());
+  const running = await startServer(config, createLogger(config), { database: { ...database, close: async () => {} } });
+  current = {
+    ...running,
+    seed: createSeeder(running.deps),
+    request: (p, init) => request(running.url, p, init),
+    closeDatabase: () => database.close(),
+  };
+}
+
+export async function stopTestApp(): Promise<void> {
+  if (!current) return;
+  await current.stop();
+  await current.closeDatabase();
+  current = undefined;
+}
+
+/** The running test app, for use inside hooks and tests. */
+export function useTestApp(): TestApp {
+  return new Proxy({} as TestApp, {
+    get(_target, key) {
+      if (!current) throw new Error('the test app is not running');
+      return current[key as keyof TestApp];
+    },
+  });
+}
+
+export async function request(base: string, p: string, init: RequestInit & { json?: unknown } = {}): Promise<TestResponse> {
+  const headers = new Headers(init.headers);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set('content-type', 'application/json');
+    body = JSON.stringify(init.json);
+  }
+  const res = await fetch(base + p, { ...init, headers, body, redirect: 'manual' });
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, headers: res.headers, body: parsed, text };
+}
