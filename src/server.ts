@@ -5,6 +5,7 @@ import { loadContract } from './contract/contract.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import type { AppDeps } from './deps.ts';
+import { createKeyStore } from './identity/signing-keys.ts';
 import type { Logger } from './logger.ts';
 
 export type RunningServer = {
@@ -21,7 +22,8 @@ export async function startServer(config: Config, logger: Logger, options: { dat
   try {
     const applied = await migrate(database.db);
     if (applied.length) logger.info({ migrations: applied }, 'database migrated');
-    const deps: AppDeps = { config, db: database.db, logger, contract: loadContract() };
+    const deps: AppDeps = { config, db: database.db, logger, contract: loadContract(), keys: createKeyStore(database.db) };
+    await deps.keys.get(); // a fresh database gets its first signing key before any request
     const app = await createApp(deps);
     const server = createServer(app.callback());
     server.keepAliveTimeout = 5_000;

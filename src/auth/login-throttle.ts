@@ -1,0 +1,40 @@
+import type { Db } from '../db/database.ts';
+
+/** Limits per key kind: failures allowed inside the window, then a lockout. */
+export const THROTTLE_POLICY = {
+  account: { maxFailures: 5, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
+  ip: { maxFailures: 20, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
+} as const;
+
+export type ThrottleKey = { kind: keyof typeof THROTTLE_POLICY; id: string };
+
+const keyOf = (k: ThrottleKey) => `${k.kind}:${k.id.toLowerCase()}`;
+
+/** Seconds until the first of these keys is unlocked, or 0 when none is locked. */
+export async function lockedFor(db: Db, keys: ThrottleKey[]): Promise<number> {
+  const rows = await db('login_throttle').whereIn('key', keys.map(keyOf)).where('locked_until', '>', db.fn.now())
+    .select(db.raw('ceil(extract(epoch from max(locked_until) - now()))::int as seconds'));
+  return Number(rows[0]?.seconds ?? 0);
+}
+
+/** Counts one failure against each key, locking a key that reaches its limit inside its window. */
+export async function recordFailure(db: Db, keys: ThrottleKey[]): Promise<void> {
+  for (const k of keys) {
+    const p = THROTTLE_POLICY[k.kind];
+    // One statement per key: concurrent failures from several processes all count.
+    await db.raw(`
+      INSERT INTO login_throttle (key, failures, window_started_at) VALUES (?, 1, now())
+      ON CONFLICT (key) DO UPDATE SET
+        failures = CASE WHEN login_throttle.window_started_at < now() - make_interval(secs => ?) THEN 1 ELSE login_throttle.failures + 1 END,
+        window_started_at = CASE WHEN login_throttle.window_started_at < now() - make_interval(secs => ?) THEN now() ELSE login_throttle.window_started_at END,
+        locked_until = CASE
+          WHEN login_throttle.window_started_at >= now() - make_interval(secs => ?) AND login_throttle.failures + 1 >= ?
+          THEN now() + make_interval(secs => ?) ELSE login_throttle.locked_until END`,
+    [keyOf(k), p.windowSeconds, p.windowSeconds, p.windowSeconds, p.maxFailures, p.lockSeconds]);
+  }
+}
+
+/** A successful login clears the account's counter (the IP's stays: it may be guessing many accounts). */
+export async function clearFailures(db: Db, key: ThrottleKey): Promise<void> {
+  await db('login_throttle').where({ key: keyOf(key) }).del().returning('key');
+}
