@@ -17,6 +17,8 @@ export type Config = Readonly<{
   argon2: Readonly<{ memoryCost: number; timeCost: number; parallelism: number }>;
   /** Dashboards live at https://{slug}.<dashboardBaseDomain>. */
   dashboardBaseDomain: string;
+  /** Scheme of dashboard URLs: DASHBOARD_SCHEME, else http for a localhost base domain and https otherwise. */
+  dashboardScheme: 'http' | 'https';
   googleClientId: string | undefined;
   googleJwksUrl: string;
 }>;
@@ -59,6 +61,9 @@ export function loadConfig(env: Env = process.env): Config {
   const dashboardBaseDomain = env.DASHBOARD_BASE_DOMAIN || defaults.dashboardBaseDomain;
   if (!/^[a-z0-9.-]+(:\d+)?$/i.test(dashboardBaseDomain)) problems.push(`DASHBOARD_BASE_DOMAIN must be a host name, optionally with a port (got "${dashboardBaseDomain}")`);
 
+  const dashboardScheme = (env.DASHBOARD_SCHEME || (/^(localhost|127\.0\.0\.1)(:\d+)?$|\.localhost(:\d+)?$/i.test(dashboardBaseDomain) ? 'http' : 'https')) as 'http' | 'https';
+  if (!['http', 'https'].includes(dashboardScheme)) problems.push(`DASHBOARD_SCHEME must be http or https (got "${env.DASHBOARD_SCHEME}")`);
+
   const googleJwksUrl = env.GOOGLE_JWKS_URL || defaults.googleJwksUrl;
   if (!isHttpUrl(googleJwksUrl)) problems.push(`GOOGLE_JWKS_URL must be an absolute http(s) URL (got "${googleJwksUrl}")`);
 
@@ -76,6 +81,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimit: defaults.bodyLimit,
     argon2: Object.freeze({ ...defaults.argon2 }),
     dashboardBaseDomain,
+    dashboardScheme,
     googleClientId: env.GOOGLE_CLIENT_ID || undefined,
     googleJwksUrl,
   });
