@@ -87,7 +87,7 @@ function parse(command: Command, args: string[]): Flags {
     ({ values } = parseArgs({
       args,
       strict: true,
-      options: Object.fromEntries(Object.entries(command.flags).map(([name, f]) => [name, { type: 'string', multiple: f.multiple }])),
+      options: Object.fromEntries(Object.entries(command.flags).map(([name, f]) => [name, { type: 'string', multiple: f.multiple ?? false }])),
     }) as { values: Flags });
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\nusage: ${command.usage}`);

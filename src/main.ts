@@ -8,7 +8,6 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
   const running = await startServer(config, logger);
-  await firstStartHint(running.deps);
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -27,6 +26,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  logger.info({ port: running.port, backend: running.backend, issuer: config.issuer }, 'listening');
+  await firstStartHint(running.deps);
 }
 
 main().catch((err) => {

@@ -10,6 +10,8 @@ import type { Logger } from './logger.ts';
 
 export type RunningServer = {
   url: string;
+  port: number;
+  backend: Database['backend'];
   server: Server;
   deps: AppDeps;
   /** Stops accepting connections, lets in-flight requests finish, then closes the database. */
@@ -33,8 +35,7 @@ export async function startServer(config: Config, logger: Logger, options: { dat
     });
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    logger.info({ port, backend: database.backend }, 'listening');
-    return { url: `http://localhost:${port}`, server, deps, stop: () => stop(server, database) };
+    return { url: `http://localhost:${port}`, port, backend: database.backend, server, deps, stop: () => stop(server, database) };
   } catch (err) {
     await database.close();
     throw err;

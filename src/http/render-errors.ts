@@ -2,12 +2,12 @@ import type { Context, Next } from 'koa';
 import { ApiError } from './api-error.ts';
 
 /** Errors thrown by body parsing and koa itself carry an HTTP status; map them to contract codes. */
-function fromHttpError(err: { status: number; message: string; type?: string }): ApiError {
+function fromHttpError(err: { status: number; message: string; expose?: boolean }): ApiError {
   switch (err.status) {
     case 413: return new ApiError('PAYLOAD_TOO_LARGE', 413, 'The request body is too large');
     case 415: return new ApiError('UNSUPPORTED_MEDIA_TYPE', 415, 'Send the body as application/json');
     case 400: return new ApiError('VALIDATION_FAILED', 400, 'The request body is not valid JSON');
-    default: return new ApiError(err.status === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED', err.status, err.message);
+    default: return new ApiError(err.status === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED', err.status, err.expose ? err.message : 'The request is invalid');
   }
 }
 
@@ -29,8 +29,9 @@ export async function renderErrors(ctx: Context, next: Next): Promise<void> {
 function toApiError(ctx: Context, err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   const status = (err as { status?: number }).status;
-  if ((err as { expose?: boolean }).expose && status && status >= 400 && status < 500) {
-    return fromHttpError(err as { status: number; message: string });
+  // Body parsing throws plain errors carrying a 4xx status (a JSON SyntaxError has no `expose`).
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return fromHttpError(err as { status: number; message: string; expose?: boolean });
   }
   if (isDatabaseUnavailable(err)) {
     ctx.state.log?.warn({ err: { message: (err as Error).message } }, 'database unavailable');
