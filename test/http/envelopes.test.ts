@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { useTestApp } from '../support/test-app.ts';
-import { expectContract } from '../support/contract.ts';
+import { expectContract, expectErrorEnvelope } from '../support/contract.ts';
 
 describe('HTTP foundation', () => {
   const app = useTestApp();
@@ -25,6 +25,7 @@ describe('HTTP foundation', () => {
     const res = await app.request('/api/no/such/thing');
     expect(res.status).to.equal(404);
     expect(res.body).to.deep.equal({ success: false, code: 'NOT_FOUND', message: 'No such endpoint' });
+    expectErrorEnvelope(res);
   });
 
   it('answers a wrong method with 405 and an Allow header', async () => {
@@ -32,12 +33,14 @@ describe('HTTP foundation', () => {
     expect(res.status).to.equal(405);
     expect(res.body.code).to.equal('METHOD_NOT_ALLOWED');
     expect(res.headers.get('allow')).to.equal('GET');
+    expectErrorEnvelope(res);
   });
 
   it('answers a contract operation this release does not serve with 501', async () => {
     const res = await app.request('/api/chat/visitor/availability');
     expect(res.status).to.equal(501);
     expect(res.body.code).to.equal('NOT_IMPLEMENTED');
+    expectErrorEnvelope(res);
   });
 
   it('sets security headers', async () => {

@@ -9,7 +9,7 @@ import { requestContext } from '../../src/http/request-context.ts';
 import { operation, inputOf } from '../../src/contract/operations.ts';
 import { reply } from '../../src/http/reply.ts';
 import { createLogger } from '../../src/logger.ts';
-import { contract, expectContract } from '../support/contract.ts';
+import { contract, expectContract, expectErrorEnvelope } from '../support/contract.ts';
 import { request, useTestApp } from '../support/test-app.ts';
 
 /**
@@ -45,13 +45,14 @@ describe('error envelopes', () => {
     const res = await app.request('/api/sdk/health', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"broken":' });
     expect(res.status).to.equal(400);
     expect(res.body.code).to.equal('VALIDATION_FAILED');
-    expectContract(res, 'getRuntimeHealth');
+    expectErrorEnvelope(res);
   });
 
   it('answers an oversized body with 413 PAYLOAD_TOO_LARGE', async () => {
     const res = await app.request('/api/sdk/health', { method: 'POST', json: { filler: 'x'.repeat(200_000) } });
     expect(res.status).to.equal(413);
     expect(res.body).to.include({ success: false, code: 'PAYLOAD_TOO_LARGE' });
+    expectErrorEnvelope(res);
   });
 
   it('lists every violation of the operation schema in details', async () => {
@@ -78,6 +79,7 @@ describe('error envelopes', () => {
     const res = await request(probe.url, '/api/sdk/health');
     expect(res.status).to.equal(500);
     expect(res.body).to.deep.equal({ success: false, code: 'INTERNAL_ERROR', message: 'An unexpected error occurred' });
+    expectErrorEnvelope(res);
     expect(res.text).to.not.match(/hunter2|secret\.ts|\bat\b.*:\d+/);
   });
 });

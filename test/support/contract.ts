@@ -23,3 +23,9 @@ export function expectContract(res: Response, operationId: string): void {
   const ok = validate(res.body);
   expect(ok, `${operationId} ${res.status} breaks the contract: ${describeErrors('body', validate.errors).join('; ')}\n${JSON.stringify(res.body)}`).to.equal(true);
 }
+
+/** For responses no operation declares (404, 405, 413 on an unknown path…): still an ErrorEnvelope. */
+export function expectErrorEnvelope(res: Response): void {
+  const validate = contract.validator({ $ref: '#/components/schemas/ErrorEnvelope' });
+  expect(validate(res.body), `not an ErrorEnvelope: ${describeErrors('body', validate.errors).join('; ')}\n${JSON.stringify(res.body)}`).to.equal(true);
+}
