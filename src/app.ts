@@ -1,9 +1,11 @@
 import Koa from 'koa';
 import type { AppDeps } from './deps.ts';
+import { dashboardAuthRoutes } from './auth/routes.ts';
 import { apiRouter } from './http/api-router.ts';
 import { renderErrors } from './http/render-errors.ts';
 import { requestContext } from './http/request-context.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { platformAuthRoutes } from './platform/auth-routes.ts';
 import { runtimeRoutes } from './runtime/routes.ts';
 
 export type App = Koa;
@@ -17,7 +19,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.use(securityHeaders);
   app.use(renderErrors);
 
-  const api = apiRouter(deps.contract, [runtimeRoutes(deps)], { bodyLimit: deps.config.bodyLimit });
+  const api = apiRouter(deps.contract, [runtimeRoutes(deps), dashboardAuthRoutes(deps), platformAuthRoutes(deps)], { bodyLimit: deps.config.bodyLimit });
   app.use(api.routes());
   return app;
 }

@@ -79,3 +79,16 @@ export async function countAgents(db: Db, tenantId: string): Promise<number> {
 export async function setAccountActive(db: Db, id: string, active: boolean): Promise<void> {
   await db('accounts').where({ id }).update({ active, updated_at: db.fn.now() });
 }
+
+/** The owner who linked this Google account (`sub` of Google ID tokens). */
+export async function findOwnerByGoogleSubject(db: Db, subject: string): Promise<Account | undefined> {
+  const row = await db<AccountRow>('accounts').where({ role: 'owner', google_subject: subject } as Partial<AccountRow>).first();
+  return row && toAccount(row);
+}
+
+/** Links a Google account to an owner that has none yet; false when the owner already has a (different) link. */
+export async function linkGoogleSubject(db: Db, accountId: string, subject: string): Promise<boolean> {
+  const rows = await db('accounts').where({ id: accountId }).whereNull('google_subject')
+    .update({ google_subject: subject, updated_at: db.fn.now() }).returning('id');
+  return rows.length > 0;
+}

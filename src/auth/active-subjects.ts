@@ -1,0 +1,29 @@
+import { findAccountById, type Account } from '../accounts/account-table.ts';
+import type { Db } from '../db/database.ts';
+import { ApiError } from '../http/api-error.ts';
+import { findPlatformAdminById, type PlatformAdmin } from '../platform/admin-table.ts';
+import { findTenantById, type Tenant } from '../tenants/tenant-table.ts';
+
+/**
+ * Rules shared by login, refresh and the guards: a disabled account, or any account of a
+ * disabled tenant, holds no dashboard session.
+ */
+export function assertActive(account: Account, tenant: Tenant | undefined): asserts tenant is Tenant {
+  if (!tenant || !tenant.active) throw new ApiError('TENANT_DISABLED', 403, 'This workspace is suspended');
+  if (!account.active) throw new ApiError('ACCOUNT_DISABLED', 403, 'This account is disabled');
+}
+
+/** The account and its tenant, when both still exist and are active. */
+export async function loadActiveAccount(db: Db, accountId: string): Promise<{ account: Account; tenant: Tenant }> {
+  const account = await findAccountById(db, accountId);
+  if (!account) throw new ApiError('ACCOUNT_DISABLED', 403, 'This account no longer exists');
+  const tenant = await findTenantById(db, account.tenantId);
+  assertActive(account, tenant);
+  return { account, tenant };
+}
+
+export async function loadActiveAdmin(db: Db, adminId: string): Promise<PlatformAdmin> {
+  const admin = await findPlatformAdminById(db, adminId);
+  if (!admin?.active) throw new ApiError('ACCOUNT_DISABLED', 403, 'This platform admin is disabled');
+  return admin;
+}

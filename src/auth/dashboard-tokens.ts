@@ -1,0 +1,95 @@
+import { SignJWT, decodeProtectedHeader, errors, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { ApiError } from '../http/api-error.ts';
+import type { KeyStore } from '../identity/signing-keys.ts';
+
+/** The three dashboard token kinds; each is its own audience and `scope` claim. */
+export type TokenKind = 'owner' | 'workspace' | 'platform';
+
+/** Access tokens are short-lived: a stolen one is useful for at most this long. */
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+
+// Distinct audiences keep the kinds apart even if a `scope` check were forgotten, and keep
+// every other JWT signed with the same keys (ID tokens: aud = client id) out.
+const AUDIENCE: Record<TokenKind, string> = {
+  owner: 'urn:ringnity:dashboard:owner',
+  workspace: 'urn:ringnity:dashboard:workspace',
+  platform: 'urn:ringnity:platform',
+};
+
+export type AccessClaims = {
+  kind: TokenKind;
+  /** accounts.id, or platform_admins.id for platform tokens. */
+  subject: string;
+  /** The dashboard session (refresh-token family) the token belongs to. */
+  sessionId: string;
+  tenantId: string | null;
+  role: string;
+};
+
+export type SignedAccessToken = { accessToken: string; expiresIn: number };
+
+export async function signAccessToken(keys: KeyStore, issuer: string, claims: AccessClaims): Promise<SignedAccessToken> {
+  const { current } = await keys.get();
+  const accessToken = await new SignJWT({
+    scope: claims.kind, sid: claims.sessionId, role: claims.role, ...(claims.tenantId ? { tid: claims.tenantId } : {}),
+  })
+    .setProtectedHeader({ alg: current.alg, kid: current.kid, typ: 'JWT' })
+    .setIssuer(issuer)
+    .setAudience(AUDIENCE[claims.kind])
+    .setSubject(claims.subject)
+    .setJti(crypto.randomUUID())
+    .setIssuedAt()
+    .setExpirationTime(`${ACCESS_TOKEN_TTL_SECONDS}s`)
+    .sign(current.privateKey);
+  return { accessToken, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
+}
+
+const invalid = (message: string) => new ApiError('TOKEN_INVALID', 401, message);
+const wrongKind = (accepted: TokenKind[]) =>
+  new ApiError('TOKEN_WRONG_KIND', 401, `This endpoint needs a ${accepted.join(' or ')} access token`);
+
+/**
+ * Verifies a dashboard access token and returns its claims when it is one of the accepted
+ * kinds. Signature (RS256 only, so `alg: none` never passes), issuer and expiry come first;
+ * then the kind, judged by audience and `scope` together.
+ */
+export async function verifyAccessToken(keys: KeyStore, issuer: string, token: string, accepted: TokenKind[]): Promise<AccessClaims> {
+  const key = await verificationKey(keys, token);
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(token, key, { algorithms: ['RS256'], issuer }));
+  } catch (err) {
+    if (err instanceof errors.JWTExpired) throw new ApiError('TOKEN_EXPIRED', 401, 'The access token has expired; refresh the session');
+    throw invalid('The access token is not valid');
+  }
+  // SDK runtime tokens carry `kind` (visitor, agent, admin); they never open a dashboard.
+  if ('kind' in payload) throw wrongKind(accepted);
+  const kind = accepted.find((k) => payload.scope === k && audienceIncludes(payload.aud, AUDIENCE[k]));
+  if (!kind) throw wrongKind(accepted);
+  if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.role !== 'string') {
+    throw invalid('The access token is missing claims');
+  }
+  return { kind, subject: payload.sub, sessionId: payload.sid, role: payload.role, tenantId: typeof payload.tid === 'string' ? payload.tid : null };
+}
+
+/**
+ * The published key named by the token's `kid`. An unknown kid gets one re-read of the keys:
+ * another process may have rotated in the last KEY_REFRESH_SECONDS.
+ */
+async function verificationKey(keys: KeyStore, token: string) {
+  let kid: string | undefined;
+  try {
+    kid = decodeProtectedHeader(token).kid;
+  } catch {
+    throw invalid('The access token is not a JWT'); // e.g. an opaque OAuth access token
+  }
+  if (!kid) throw invalid('The access token names no signing key');
+  const find = (published: JWK[]) => published.find((k) => k.kid === kid);
+  const jwk = find((await keys.get()).published) ?? find((await keys.refresh()).published);
+  if (!jwk) throw invalid('The access token was signed with an unknown key');
+  return importJWK({ ...jwk, alg: 'RS256' }, 'RS256');
+}
+
+function audienceIncludes(aud: JWTPayload['aud'], expected: string): boolean {
+  return Array.isArray(aud) ? aud.length === 1 && aud[0] === expected : aud === expected;
+}

@@ -1,0 +1,97 @@
+import type { Context, Middleware, Next } from 'koa';
+import type { Role } from '../accounts/account-table.ts';
+import type { AppDeps } from '../deps.ts';
+import { ApiError } from '../http/api-error.ts';
+import type { PlatformRole } from '../platform/admin-table.ts';
+import { loadActiveAccount, loadActiveAdmin } from './active-subjects.ts';
+import { verifyAccessToken, type AccessClaims, type TokenKind } from './dashboard-tokens.ts';
+import { findLiveSession } from './session-table.ts';
+
+/** Who a dashboard request acts for; guards put it on `ctx.state.principal`. */
+export type OwnerPrincipal = { kind: 'owner'; tenantId: string; accountId: string; role: 'owner'; sessionId: string };
+export type WorkspacePrincipal = { kind: 'workspace'; tenantId: string; accountId: string; role: Role; sessionId: string };
+export type DashboardPrincipal = OwnerPrincipal | WorkspacePrincipal;
+export type PlatformPrincipal = { kind: 'platform'; adminId: string; role: PlatformRole; sessionId: string };
+export type Principal = DashboardPrincipal | PlatformPrincipal;
+
+export type Guards = {
+  /** OwnerBearer: an owner access token. */
+  requireOwner: Middleware;
+  /** WorkspaceBearer: a workspace access token (owner, admin, supervisor or agent). */
+  requireWorkspace: Middleware;
+  /** DashboardBearer: an owner or a workspace access token. */
+  requireDashboard: Middleware;
+  /** PlatformBearer: a platform console access token. */
+  requirePlatform: Middleware;
+};
+
+/**
+ * Middleware for the contract's dashboard security schemes. Besides the token itself they
+ * check the live state on every request (one indexed read each): the session is not
+ * logged out or revoked for reuse, the account (or admin) and its tenant still exist and
+ * are active. The role on the principal is the current one, not the one at sign-in.
+ */
+export function dashboardGuards({ db, keys, config }: Pick<AppDeps, 'db' | 'keys' | 'config'>): Guards {
+  const guard = (accepted: TokenKind[]): Middleware => async (ctx: Context, next: Next) => {
+    const claims = await verifyAccessToken(keys, config.issuer, bearerToken(ctx), accepted);
+    const principal = await principalFor(claims);
+    ctx.state.principal = principal;
+    if (principal.kind !== 'platform') ctx.state.tenantId = principal.tenantId;
+    await next();
+  };
+
+  async function principalFor(claims: AccessClaims): Promise<Principal> {
+    const session = await findLiveSession(db, claims.sessionId);
+    if (!session || session.kind !== claims.kind || session.subjectId !== claims.subject) throw revoked('The session has ended; sign in again');
+    if (claims.kind === 'platform') {
+      const admin = await loadActiveAdmin(db, claims.subject).catch(asRevoked);
+      return { kind: 'platform', adminId: admin.id, role: admin.role, sessionId: session.id };
+    }
+    const { account } = await loadActiveAccount(db, claims.subject).catch(asRevoked);
+    if (account.tenantId !== claims.tenantId) throw revoked('The account moved');
+    if (claims.kind === 'owner') {
+      if (account.role !== 'owner') throw revoked('The account is no longer the owner');
+      return { kind: 'owner', tenantId: account.tenantId, accountId: account.id, role: 'owner', sessionId: session.id };
+    }
+    return { kind: 'workspace', tenantId: account.tenantId, accountId: account.id, role: account.role, sessionId: session.id };
+  }
+
+  return {
+    requireOwner: guard(['owner']),
+    requireWorkspace: guard(['workspace']),
+    requireDashboard: guard(['owner', 'workspace']),
+    requirePlatform: guard(['platform']),
+  };
+}
+
+const revoked = (message: string) => new ApiError('TOKEN_REVOKED', 401, message);
+
+/** A token of a disabled or deleted subject is a 401 at a guarded endpoint, not the 403 a login gets. */
+function asRevoked(err: unknown): never {
+  if (err instanceof ApiError && err.status === 403) throw revoked(err.message);
+  throw err;
+}
+
+/** The bearer token of the Authorization header, or undefined. */
+export function bearerTokenOrUndefined(ctx: Context): string | undefined {
+  const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(ctx.get('authorization'));
+  return match?.[1];
+}
+
+function bearerToken(ctx: Context): string {
+  const token = bearerTokenOrUndefined(ctx);
+  if (token) return token;
+  throw new ApiError('UNAUTHORIZED', 401, 'Send an access token as "Authorization: Bearer <token>"', undefined, { 'WWW-Authenticate': 'Bearer' });
+}
+
+function principalOf<K extends Principal['kind']>(ctx: Context, kinds: K[]): Extract<Principal, { kind: K }> {
+  const principal = ctx.state.principal as Principal | undefined;
+  // Reaching here without a guard is a wiring mistake in a route, not a client error.
+  if (!principal || !kinds.includes(principal.kind as K)) throw new Error(`route needs a ${kinds.join('/')} guard`);
+  return principal as Extract<Principal, { kind: K }>;
+}
+
+export const ownerOf = (ctx: Context) => principalOf(ctx, ['owner']);
+export const workspaceOf = (ctx: Context) => principalOf(ctx, ['workspace']);
+export const dashboardOf = (ctx: Context) => principalOf(ctx, ['owner', 'workspace']);
+export const platformAdminOf = (ctx: Context) => principalOf(ctx, ['platform']);

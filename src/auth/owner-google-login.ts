@@ -1,0 +1,49 @@
+import { findOwnerByEmail, findOwnerByGoogleSubject, linkGoogleSubject, type Account } from '../accounts/account-table.ts';
+import { audit } from '../audit/audit-log.ts';
+import { ApiError } from '../http/api-error.ts';
+import { findTenantById } from '../tenants/tenant-table.ts';
+import { assertActive } from './active-subjects.ts';
+import type { GoogleIdentity, GoogleVerifier } from './google-identity.ts';
+import { auditDisabled, openOwnerSession, type AuthDeps, type OwnerSession } from './owner-sessions.ts';
+import type { RequestMeta } from './request-meta.ts';
+
+export type OwnerGoogleLogin =
+  | ({ requiresRegistration: false } & OwnerSession)
+  | { requiresRegistration: true; googleProfile: Record<string, unknown> };
+
+/**
+ * Google sign-in for owners. A known owner is found by the linked Google subject, or on first
+ * use by the verified email, which then links the subject. Anyone else is handed back to
+ * registration with the Google profile.
+ */
+export async function loginOwnerWithGoogle(
+  deps: AuthDeps, verifyGoogle: GoogleVerifier | undefined, idToken: string, meta: RequestMeta,
+): Promise<OwnerGoogleLogin> {
+  if (!verifyGoogle) throw new ApiError('NOT_CONFIGURED', 400, 'Google sign-in is not configured on this server (GOOGLE_CLIENT_ID is not set)');
+  const google = await verifyGoogle(idToken);
+  if (!google.emailVerified || !google.email) throw new ApiError('GOOGLE_TOKEN_INVALID', 401, 'The Google account has no verified email address');
+
+  const owner = await findOwnerByGoogleSubject(deps.db, google.subject) ?? await linkByEmail(deps, google, meta);
+  if (!owner) return { requiresRegistration: true, googleProfile: profileOf(google) };
+
+  const tenant = await findTenantById(deps.db, owner.tenantId);
+  await auditDisabled(deps.db, 'owner.login', owner, meta, () => assertActive(owner, tenant));
+  await audit(deps.db, { action: 'owner.login', outcome: 'success', tenantId: owner.tenantId, actorType: 'account', actorId: owner.id, ip: meta.ip, userAgent: meta.userAgent, details: { method: 'google' } });
+  return { requiresRegistration: false, ...await openOwnerSession(deps, tenant!, owner) };
+}
+
+async function linkByEmail(deps: AuthDeps, google: GoogleIdentity, meta: RequestMeta): Promise<Account | undefined> {
+  const found = await findOwnerByEmail(deps.db, google.email!);
+  if (!found) return undefined;
+  const { passwordHash: _hash, ...owner } = found;
+  if (!await linkGoogleSubject(deps.db, owner.id, google.subject)) {
+    await audit(deps.db, { action: 'owner.google_linked', outcome: 'failure', tenantId: owner.tenantId, actorType: 'account', actorId: owner.id, ip: meta.ip, userAgent: meta.userAgent, details: { reason: 'linked_to_another_google_account' } });
+    throw new ApiError('CONFLICT', 409, 'This owner is already linked to another Google account');
+  }
+  await audit(deps.db, { action: 'owner.google_linked', outcome: 'success', tenantId: owner.tenantId, actorType: 'account', actorId: owner.id, ip: meta.ip, userAgent: meta.userAgent });
+  return owner;
+}
+
+const profileOf = (g: GoogleIdentity) => ({
+  email: g.email, emailVerified: g.emailVerified, name: g.name, givenName: g.givenName, familyName: g.familyName, picture: g.picture,
+});

@@ -1,0 +1,53 @@
+import { audit, type AuditEntry } from '../audit/audit-log.ts';
+import { dummyHash, verifyPassword, type PasswordParams } from '../accounts/passwords.ts';
+import type { Db } from '../db/database.ts';
+import { ApiError } from '../http/api-error.ts';
+import { clearFailures, lockedFor, recordFailure, type ThrottleKey } from './login-throttle.ts';
+import type { RequestMeta } from './request-meta.ts';
+
+export type PasswordAttempt = {
+  /** Audit action, e.g. `owner.login`. */
+  action: string;
+  /** What the caller typed to name the account, namespaced per login kind (`owner:alice@example.com`). */
+  accountKey: string;
+  /** The stored hash, or undefined when no such account exists. */
+  passwordHash: string | undefined;
+  password: string;
+  /** Who the attempt was for, when known (for the audit log). */
+  actor?: Pick<AuditEntry, 'tenantId' | 'actorType' | 'actorId'>;
+  meta: RequestMeta;
+};
+
+export type PasswordChecker = (db: Db, attempt: PasswordAttempt) => Promise<void>;
+
+const invalidCredentials = () => new ApiError('INVALID_CREDENTIALS', 401, 'The credentials are not valid');
+
+/**
+ * Checks a password login with the brute-force limits (per account key and per client IP,
+ * counted in the database so every process shares them). An unknown account is verified
+ * against a dummy hash, so it costs the same time and gets the same error as a wrong password.
+ * The dummy hash is made once, when the checker is created, so no attempt pays for it.
+ */
+export function createPasswordChecker(params: PasswordParams): PasswordChecker {
+  const dummy = dummyHash(params);
+  return async (db, attempt) => {
+    const keys: ThrottleKey[] = [{ kind: 'account', id: attempt.accountKey }, { kind: 'ip', id: attempt.meta.ip }];
+    const record = (outcome: 'success' | 'failure', details: Record<string, unknown>) => audit(db, {
+      action: attempt.action, outcome, actorType: 'anonymous', ...attempt.actor,
+      ip: attempt.meta.ip, userAgent: attempt.meta.userAgent, details,
+    });
+
+    const wait = await lockedFor(db, keys);
+    if (wait > 0) {
+      await record('failure', { reason: 'rate_limited', account: attempt.accountKey });
+      throw new ApiError('RATE_LIMITED', 429, 'Too many failed sign-in attempts; try again later', undefined, { 'Retry-After': String(wait) });
+    }
+    const ok = await verifyPassword(attempt.passwordHash ?? await dummy, attempt.password) && attempt.passwordHash !== undefined;
+    if (!ok) {
+      await recordFailure(db, keys);
+      await record('failure', { reason: attempt.passwordHash ? 'wrong_password' : 'unknown_account', account: attempt.accountKey });
+      throw invalidCredentials();
+    }
+    await clearFailures(db, keys[0]);
+  };
+}

@@ -1,0 +1,102 @@
+import { audit } from '../audit/audit-log.ts';
+import type { Db } from '../db/database.ts';
+import { ApiError } from '../http/api-error.ts';
+import { hashSecret, randomToken } from '../secrets.ts';
+import type { TokenKind } from './dashboard-tokens.ts';
+import { findRefreshToken, insertRefreshToken, markRotated } from './refresh-token-table.ts';
+import type { RequestMeta } from './request-meta.ts';
+import { findLiveSession, findSessionById, insertSession, revokeSession, type DashboardSession } from './session-table.ts';
+
+const DAY = 24 * 60 * 60;
+
+/**
+ * Refresh lifetimes per kind. `refreshSeconds` is how long one refresh token stays usable
+ * (idle timeout); `sessionSeconds` caps the whole family however often it rotates. The
+ * platform console holds the widest powers, so its sessions are the shortest.
+ */
+export const SESSION_POLICY: Record<TokenKind, { refreshSeconds: number; sessionSeconds: number; prefix: string }> = {
+  owner: { refreshSeconds: 14 * DAY, sessionSeconds: 30 * DAY, prefix: 'rn_ort_' },
+  workspace: { refreshSeconds: 14 * DAY, sessionSeconds: 30 * DAY, prefix: 'rn_wrt_' },
+  platform: { refreshSeconds: 8 * 60 * 60, sessionSeconds: DAY, prefix: 'rn_prt_' },
+};
+
+export type StartedSession<T = void> = { session: DashboardSession; refreshToken: string; subject: T };
+
+/** Opens a new family with its first refresh token. */
+export async function startSession(db: Db, s: { kind: TokenKind; subjectId: string; tenantId: string | null }): Promise<StartedSession> {
+  return db.transaction(async (trx) => {
+    const session = await insertSession(trx, { id: crypto.randomUUID(), ...s, lifetimeSeconds: SESSION_POLICY[s.kind].sessionSeconds });
+    return { session, refreshToken: await addRefreshToken(trx, session), subject: undefined };
+  });
+}
+
+const invalidRefresh = () => new ApiError('REFRESH_TOKEN_INVALID', 401, 'The refresh token is not valid; sign in again');
+
+/**
+ * Exchanges a refresh token for the next one in its family. `loadSubject` runs in the same
+ * transaction and throws when the account (or admin) may no longer hold the session, which
+ * leaves the presented token unused. A token that was already rotated is reuse: the
+ * family is revoked (and audited), since one of its holders is not the legitimate client.
+ */
+export async function rotateRefreshToken<T>(
+  db: Db, kind: TokenKind, token: string, meta: RequestMeta,
+  loadSubject: (trx: Db, session: DashboardSession) => Promise<T>,
+): Promise<StartedSession<T>> {
+  const tokenHash = hashSecret(token);
+  const rotated = await db.transaction(async (trx) => {
+    const sessionId = await markRotated(trx, tokenHash);
+    if (!sessionId) return undefined;
+    const session = await findLiveSession(trx, sessionId);
+    if (!session || session.kind !== kind) throw invalidRefresh();
+    const subject = await loadSubject(trx, session);
+    return { session, refreshToken: await addRefreshToken(trx, session), subject };
+  });
+  if (rotated) return rotated;
+  await detectReuse(db, kind, tokenHash, meta);
+  throw invalidRefresh();
+}
+
+/** Revokes the family of a rotated token presented again; the revocation must outlive the failed request. */
+async function detectReuse(db: Db, kind: TokenKind, tokenHash: string, meta: RequestMeta): Promise<void> {
+  const record = await findRefreshToken(db, tokenHash);
+  if (!record?.rotated) return;
+  const session = await findSessionById(db, record.sessionId);
+  if (!session || session.kind !== kind) return;
+  const revokedNow = await revokeSession(db, session.id, 'reuse');
+  await audit(db, {
+    action: `${kind}.refresh_reused`, outcome: 'failure', tenantId: session.tenantId,
+    actorType: kind === 'platform' ? 'platform_admin' : 'account', actorId: session.subjectId,
+    targetType: 'dashboard_session', targetId: session.id, ip: meta.ip, userAgent: meta.userAgent,
+    details: { familyRevoked: revokedNow },
+  });
+  throw new ApiError('REFRESH_TOKEN_REUSED', 401, 'This refresh token was already used; the session has been revoked, sign in again');
+}
+
+/** The session a refresh token (used or not) belongs to, when it is of this kind. */
+export async function sessionOfRefreshToken(db: Db, kind: TokenKind, token: string): Promise<DashboardSession | undefined> {
+  const record = await findRefreshToken(db, hashSecret(token));
+  const session = record && await findSessionById(db, record.sessionId);
+  return session?.kind === kind ? session : undefined;
+}
+
+export async function findSessionOfKind(db: Db, kind: TokenKind, id: string): Promise<DashboardSession | undefined> {
+  const session = await findSessionById(db, id);
+  return session?.kind === kind ? session : undefined;
+}
+
+/** Ends a session (logout), auditing it once; ending an ended session is a no-op. */
+export async function endSession(db: Db, session: DashboardSession, meta: RequestMeta): Promise<void> {
+  if (!await revokeSession(db, session.id, 'logout')) return;
+  await audit(db, {
+    action: `${session.kind}.logout`, outcome: 'success', tenantId: session.tenantId,
+    actorType: session.kind === 'platform' ? 'platform_admin' : 'account', actorId: session.subjectId,
+    targetType: 'dashboard_session', targetId: session.id, ip: meta.ip, userAgent: meta.userAgent,
+  });
+}
+
+async function addRefreshToken(trx: Db, session: DashboardSession): Promise<string> {
+  const policy = SESSION_POLICY[session.kind];
+  const refreshToken = randomToken(policy.prefix, 32);
+  await insertRefreshToken(trx, { tokenHash: hashSecret(refreshToken), sessionId: session.id, lifetimeSeconds: policy.refreshSeconds });
+  return refreshToken;
+}

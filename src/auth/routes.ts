@@ -1,0 +1,102 @@
+import Router from '@koa/router';
+import { inputOf, operation, type Input } from '../contract/operations.ts';
+import type { AppDeps } from '../deps.ts';
+import { ApiError } from '../http/api-error.ts';
+import { reply } from '../http/reply.ts';
+import { createWorkspaceEntryToken } from './entry-tokens.ts';
+import { createGoogleVerifier } from './google-identity.ts';
+import { bearerTokenOrUndefined, dashboardGuards, ownerOf } from './guards.ts';
+import { logout } from './logout.ts';
+import { clearOwnerRefreshCookie, ownerRefreshCookie, setOwnerRefreshCookie } from './owner-cookie.ts';
+import { loginOwnerWithGoogle } from './owner-google-login.ts';
+import { getOwnerSession, loginOwner, refreshOwnerSession } from './owner-sessions.ts';
+import { createPasswordChecker } from './password-login.ts';
+import { requestMeta } from './request-meta.ts';
+import { workspaceSlugOf } from './workspace-address.ts';
+import { autoLoginWorkspace, loginWorkspace, refreshWorkspaceSession } from './workspace-sessions.ts';
+
+type Credentials = { email: string; password: string };
+type RefreshBody = { refreshToken?: string };
+
+const missingRefreshToken = (where: string) => new ApiError('VALIDATION_FAILED', 400, `Send the refresh token ${where}`, ['refreshToken is required']);
+
+/** The "Dashboard Auth" operations: owner (ringnity.com) and workspace ({slug} subdomain) sessions. */
+export function dashboardAuthRoutes(deps: AppDeps): Router {
+  const router = new Router();
+  const { contract } = deps;
+  const { requireOwner } = dashboardGuards(deps);
+  const checkPassword = createPasswordChecker(deps.config.argon2);
+  const verifyGoogle = createGoogleVerifier(deps.config);
+
+  operation(router, contract, 'loginOwner', async (ctx) => {
+    const { body } = inputOf<Input<Credentials>>(ctx);
+    const session = await loginOwner(deps, checkPassword, body, requestMeta(ctx));
+    setOwnerRefreshCookie(ctx, session.refreshToken);
+    reply(ctx, 200, session);
+  });
+
+  operation(router, contract, 'loginOwnerWithGoogle', async (ctx) => {
+    const { body } = inputOf<Input<{ idToken: string }>>(ctx);
+    const result = await loginOwnerWithGoogle(deps, verifyGoogle, body.idToken, requestMeta(ctx));
+    if (!result.requiresRegistration) setOwnerRefreshCookie(ctx, result.refreshToken);
+    reply(ctx, 200, result);
+  });
+
+  operation(router, contract, 'getOwnerSession', requireOwner, async (ctx) => {
+    reply(ctx, 200, await getOwnerSession(deps.db, deps.config, ownerOf(ctx)));
+  });
+
+  operation(router, contract, 'refreshOwnerSession', async (ctx) => {
+    const { body } = inputOf<Input<RefreshBody>>(ctx);
+    // A trusted client's explicit body token wins; browsers send the cookie.
+    const token = body.refreshToken || ownerRefreshCookie(ctx);
+    if (!token) throw missingRefreshToken('in the ownerRefreshToken cookie or as body refreshToken');
+    const pair = await refreshOwnerSession(deps, token, requestMeta(ctx));
+    setOwnerRefreshCookie(ctx, pair.refreshToken);
+    reply(ctx, 200, pair);
+  });
+
+  operation(router, contract, 'logoutOwner', async (ctx) => {
+    const { body } = inputOf<Input<RefreshBody | undefined>>(ctx);
+    await logout(deps, 'owner', {
+      refreshToken: bodyToken(body) ?? ownerRefreshCookie(ctx), accessToken: bearerTokenOrUndefined(ctx),
+    }, requestMeta(ctx));
+    clearOwnerRefreshCookie(ctx);
+    reply(ctx, 200, undefined, 'Logged out');
+  });
+
+  operation(router, contract, 'createWorkspaceEntryToken', requireOwner, async (ctx) => {
+    reply(ctx, 200, await createWorkspaceEntryToken(deps, ownerOf(ctx), requestMeta(ctx)));
+  });
+
+  operation(router, contract, 'loginWorkspace', async (ctx) => {
+    const { body } = inputOf<Input<{ username: string; password: string; slug?: unknown }>>(ctx);
+    const tenantSlug = workspaceSlugOf(deps.config, { host: ctx.host, bodySlug: body.slug, header: ctx.get('x-ringnity-tenant') });
+    reply(ctx, 200, await loginWorkspace(deps, checkPassword, { tenantSlug, username: body.username, password: body.password }, requestMeta(ctx)));
+  });
+
+  operation(router, contract, 'autoLoginWorkspace', async (ctx) => {
+    const { query } = inputOf<Input<unknown, { token: string }>>(ctx);
+    reply(ctx, 200, await autoLoginWorkspace(deps, query.token, requestMeta(ctx)));
+  });
+
+  operation(router, contract, 'refreshWorkspaceSession', async (ctx) => {
+    const { body } = inputOf<Input<RefreshBody>>(ctx);
+    if (!body.refreshToken) throw missingRefreshToken('as body refreshToken');
+    reply(ctx, 200, await refreshWorkspaceSession(deps, body.refreshToken, requestMeta(ctx)));
+  });
+
+  operation(router, contract, 'logoutWorkspace', async (ctx) => {
+    const { body } = inputOf<Input<RefreshBody | undefined>>(ctx);
+    await logout(deps, 'workspace', { refreshToken: bodyToken(body), accessToken: bearerTokenOrUndefined(ctx) }, requestMeta(ctx));
+    reply(ctx, 200, undefined, 'Logged out');
+  });
+
+  return router;
+}
+
+/** logout bodies are optional and never rejected: a logout always succeeds. */
+const bodyToken = (body: unknown): string | undefined => {
+  const token = (body as RefreshBody | undefined)?.refreshToken;
+  return typeof token === 'string' && token ? token : undefined;
+};

@@ -1,0 +1,74 @@
+import { findByUsername, type Account } from '../accounts/account-table.ts';
+import { audit } from '../audit/audit-log.ts';
+import { ApiError } from '../http/api-error.ts';
+import { findTenantBySlug, type Tenant } from '../tenants/tenant-table.ts';
+import { assertActive, loadActiveAccount } from './active-subjects.ts';
+import { signAccessToken } from './dashboard-tokens.ts';
+import { redeemEntryToken } from './entry-tokens.ts';
+import { auditDisabled, type AuthDeps, type TokenPair } from './owner-sessions.ts';
+import type { PasswordChecker } from './password-login.ts';
+import { rotateRefreshToken, startSession } from './refresh-families.ts';
+import type { RequestMeta } from './request-meta.ts';
+
+export type WorkspaceAgent = {
+  agentId: string; username: string; name: string; isOwner: boolean; isAdmin: boolean; role: Account['role'];
+  clientId: string; clientSlug: string; profileImage: string | null; typeCall: string | null; department?: { id: string };
+};
+
+export type WorkspaceSession = TokenPair & { token: string; agent: WorkspaceAgent; agentId: string; username: string; name: string };
+
+export function workspaceAgent(account: Account, tenant: Tenant): WorkspaceAgent {
+  return {
+    agentId: account.id, username: account.username, name: account.name,
+    isOwner: account.role === 'owner', isAdmin: account.role === 'owner' || account.role === 'admin', role: account.role,
+    clientId: tenant.id, clientSlug: tenant.slug, profileImage: null, typeCall: null,
+    ...(account.departmentId ? { department: { id: account.departmentId } } : {}),
+  };
+}
+
+async function openWorkspaceSession(deps: AuthDeps, account: Account, tenant: Tenant): Promise<WorkspaceSession> {
+  const { session, refreshToken } = await startSession(deps.db, { kind: 'workspace', subjectId: account.id, tenantId: tenant.id });
+  const { accessToken, expiresIn } = await signAccessToken(deps.keys, deps.config.issuer, {
+    kind: 'workspace', subject: account.id, sessionId: session.id, tenantId: tenant.id, role: account.role,
+  });
+  return {
+    accessToken, refreshToken, expiresIn, token: accessToken,
+    agent: workspaceAgent(account, tenant), agentId: account.id, username: account.username, name: account.name,
+  };
+}
+
+export async function loginWorkspace(
+  deps: AuthDeps, checkPassword: PasswordChecker, input: { tenantSlug: string | undefined; username: string; password: string }, meta: RequestMeta,
+): Promise<WorkspaceSession> {
+  if (!input.tenantSlug) {
+    throw new ApiError('VALIDATION_FAILED', 400, 'Which workspace? Sign in on {slug}.<dashboard domain>, or send a "slug" body field or an X-Ringnity-Tenant header');
+  }
+  const username = input.username.trim().toLowerCase();
+  // An unknown workspace is answered like an unknown user: same time, same error.
+  const tenant = await findTenantBySlug(deps.db, input.tenantSlug);
+  const found = tenant && await findByUsername(deps.db, tenant.id, username);
+  await checkPassword(deps.db, {
+    action: 'workspace.login', accountKey: `workspace:${input.tenantSlug}:${username}`, passwordHash: found?.passwordHash,
+    password: input.password, meta, actor: found && { tenantId: found.tenantId, actorType: 'account', actorId: found.id },
+  });
+  const { passwordHash: _hash, ...account } = found!;
+  await auditDisabled(deps.db, 'workspace.login', account, meta, () => assertActive(account, tenant));
+  await audit(deps.db, { action: 'workspace.login', outcome: 'success', tenantId: tenant!.id, actorType: 'account', actorId: account.id, ip: meta.ip, userAgent: meta.userAgent, details: { method: 'password' } });
+  return openWorkspaceSession(deps, account, tenant!);
+}
+
+/** The second half of the owner → workspace bridge: a one-time entry token becomes a workspace session. */
+export async function autoLoginWorkspace(deps: AuthDeps, token: string, meta: RequestMeta): Promise<WorkspaceSession> {
+  const entry = await redeemEntryToken(deps.db, token);
+  const { account, tenant } = await loadActiveAccount(deps.db, entry.accountId);
+  await audit(deps.db, { action: 'workspace.login', outcome: 'success', tenantId: tenant.id, actorType: 'account', actorId: account.id, ip: meta.ip, userAgent: meta.userAgent, details: { method: 'entry_token' } });
+  return openWorkspaceSession(deps, account, tenant);
+}
+
+export async function refreshWorkspaceSession(deps: AuthDeps, refreshToken: string, meta: RequestMeta): Promise<TokenPair> {
+  const rotated = await rotateRefreshToken(deps.db, 'workspace', refreshToken, meta, async (trx, session) => (await loadActiveAccount(trx, session.subjectId)).account);
+  const { accessToken, expiresIn } = await signAccessToken(deps.keys, deps.config.issuer, {
+    kind: 'workspace', subject: rotated.subject.id, sessionId: rotated.session.id, tenantId: rotated.subject.tenantId, role: rotated.subject.role,
+  });
+  return { accessToken, refreshToken: rotated.refreshToken, expiresIn };
+}

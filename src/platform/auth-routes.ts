@@ -1,0 +1,23 @@
+import Router from '@koa/router';
+import { createPasswordChecker } from '../auth/password-login.ts';
+import { requestMeta } from '../auth/request-meta.ts';
+import { inputOf, operation, type Input } from '../contract/operations.ts';
+import type { AppDeps } from '../deps.ts';
+import { reply } from '../http/reply.ts';
+import { loginPlatformAdmin, refreshPlatformAdminSession } from './platform-sessions.ts';
+
+/** Platform console sign-in (`/platform/auth/*`); the console's other operations guard with PlatformBearer. */
+export function platformAuthRoutes(deps: AppDeps): Router {
+  const router = new Router();
+  const checkPassword = createPasswordChecker(deps.config.argon2);
+
+  operation(router, deps.contract, 'loginPlatformAdmin', async (ctx) => {
+    const { body } = inputOf<Input<{ email: string; password: string }>>(ctx);
+    reply(ctx, 200, await loginPlatformAdmin(deps, checkPassword, body, requestMeta(ctx)));
+  });
+  operation(router, deps.contract, 'refreshPlatformAdminSession', async (ctx) => {
+    const { body } = inputOf<Input<{ refreshToken: string }>>(ctx);
+    reply(ctx, 200, await refreshPlatformAdminSession(deps, body.refreshToken, requestMeta(ctx)));
+  });
+  return router;
+}

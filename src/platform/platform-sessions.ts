@@ -1,0 +1,46 @@
+import { audit } from '../audit/audit-log.ts';
+import { loadActiveAdmin } from '../auth/active-subjects.ts';
+import { signAccessToken } from '../auth/dashboard-tokens.ts';
+import type { AuthDeps } from '../auth/owner-sessions.ts';
+import type { PasswordChecker } from '../auth/password-login.ts';
+import { rotateRefreshToken, startSession } from '../auth/refresh-families.ts';
+import type { RequestMeta } from '../auth/request-meta.ts';
+import { ApiError } from '../http/api-error.ts';
+import { findPlatformAdminByEmail, type PlatformAdmin } from './admin-table.ts';
+
+export type PlatformSession = Pick<PlatformAdmin, 'email' | 'name' | 'role'> & {
+  adminId: string; accessToken: string; refreshToken: string; expiresIn: number;
+};
+
+async function sessionView(deps: AuthDeps, admin: PlatformAdmin, sessionId: string, refreshToken: string): Promise<PlatformSession> {
+  const { accessToken, expiresIn } = await signAccessToken(deps.keys, deps.config.issuer, {
+    kind: 'platform', subject: admin.id, sessionId, tenantId: null, role: admin.role,
+  });
+  return { adminId: admin.id, email: admin.email, name: admin.name, role: admin.role, accessToken, refreshToken, expiresIn };
+}
+
+export async function loginPlatformAdmin(
+  deps: AuthDeps, checkPassword: PasswordChecker, input: { email: string; password: string }, meta: RequestMeta,
+): Promise<PlatformSession> {
+  const found = await findPlatformAdminByEmail(deps.db, input.email);
+  await checkPassword(deps.db, {
+    action: 'platform.login', accountKey: `platform:${input.email}`, passwordHash: found?.passwordHash, password: input.password, meta,
+    actor: found && { actorType: 'platform_admin', actorId: found.id },
+  });
+  const { passwordHash: _hash, ...admin } = found!;
+  const record = (outcome: 'success' | 'failure', details: Record<string, unknown> = {}) => audit(deps.db, {
+    action: 'platform.login', outcome, actorType: 'platform_admin', actorId: admin.id, ip: meta.ip, userAgent: meta.userAgent, details,
+  });
+  if (!admin.active) {
+    await record('failure', { reason: 'ACCOUNT_DISABLED' });
+    throw new ApiError('ACCOUNT_DISABLED', 403, 'This platform admin is disabled');
+  }
+  await record('success');
+  const { session, refreshToken } = await startSession(deps.db, { kind: 'platform', subjectId: admin.id, tenantId: null });
+  return sessionView(deps, admin, session.id, refreshToken);
+}
+
+export async function refreshPlatformAdminSession(deps: AuthDeps, refreshToken: string, meta: RequestMeta): Promise<PlatformSession> {
+  const rotated = await rotateRefreshToken(deps.db, 'platform', refreshToken, meta, (trx, session) => loadActiveAdmin(trx, session.subjectId));
+  return sessionView(deps, rotated.subject, rotated.session.id, rotated.refreshToken);
+}
