@@ -1,0 +1,49 @@
+import type { Db } from '../db/database.ts';
+import { planFeatures } from '../plans/plan-catalog.ts';
+import type { Tenant } from './tenant-table.ts';
+
+export type ServiceKey = 'chat' | 'voice_call' | 'video_call' | 'ai_chat' | 'ai_voice' | 'ai_video';
+export type ServiceStatus = 'available' | 'disabled_by_admin' | 'not_in_plan' | 'not_configured' | 'ai_not_ready' | 'beta';
+
+export type ServiceCapability = {
+  key: ServiceKey;
+  label: string;
+  status: ServiceStatus;
+  allowed: boolean;
+  adminEnabled: boolean;
+  requiredFeatures: string[];
+  sortOrder: number;
+  reason?: string;
+};
+
+const SERVICES: Array<{ key: ServiceKey; label: string; sortOrder: number; ai?: 'knowledge' | 'realtime' }> = [
+  { key: 'chat', label: 'Chat', sortOrder: 10 },
+  { key: 'voice_call', label: 'Voice calls', sortOrder: 20 },
+  { key: 'video_call', label: 'Video calls', sortOrder: 30 },
+  { key: 'ai_chat', label: 'AI chat', sortOrder: 40, ai: 'knowledge' },
+  { key: 'ai_voice', label: 'AI voice', sortOrder: 50, ai: 'realtime' },
+  { key: 'ai_video', label: 'AI video', sortOrder: 60, ai: 'realtime' },
+];
+
+export const SERVICE_KEYS = SERVICES.map((s) => s.key);
+
+/**
+ * What a tenant can use, and why not: the plan must include the feature, the tenant's
+ * admin must not have switched it off, and AI services need AI to be ready. This release
+ * has no knowledge base and no realtime AI provider yet, so AI services report that.
+ */
+export async function serviceCapabilities(db: Db, tenant: Tenant): Promise<ServiceCapability[]> {
+  const features = await planFeatures(db, tenant.planId);
+  return SERVICES.map(({ key, label, sortOrder, ai }) => {
+    const adminEnabled = tenant.serviceEnablement[key] !== false;
+    const [status, reason] = !features.has(key) ? ['not_in_plan', `The tenant's plan does not include ${label}`] as const
+      : !adminEnabled ? ['disabled_by_admin', `${label} is switched off in the tenant's settings`] as const
+      : ai === 'realtime' ? ['not_configured', 'No realtime AI provider is configured'] as const
+      : ai === 'knowledge' ? ['ai_not_ready', 'No knowledge documents have been ingested yet'] as const
+      : ['available', undefined] as const;
+    return {
+      key, label, status, allowed: status === 'available', adminEnabled, requiredFeatures: [key], sortOrder,
+      ...(reason ? { reason } : {}),
+    };
+  });
+}
