@@ -4,6 +4,7 @@ import { listAudit } from '../../src/audit/audit-log.ts';
 import { setTenantActive } from '../../src/tenants/tenant-table.ts';
 import { expectContract } from '../support/contract.ts';
 import { useTestApp } from '../support/test-app.ts';
+import { startSiblingApp } from './sibling-app.ts';
 
 /** The ownerRefreshToken cookie from a response's Set-Cookie header. */
 export function ownerCookie(res: { headers: Headers }): { value: string; attributes: string } | undefined {
@@ -43,13 +44,21 @@ describe('owner sessions', () => {
     expect(cookie.attributes).not.to.include('secure'); // plain http here
   });
 
-  it('marks the cookie Secure when served over https', async () => {
-    // Only a trusted proxy may say so; the shared app does not trust proxies, so this needs the flag.
-    if (!app.deps.config.trustProxy) {
-      const tenant = await app.seed.tenant();
-      const res = await login(tenant.ownerEmail, tenant.password, { 'x-forwarded-proto': 'https' });
-      expect(ownerCookie(res)!.attributes).not.to.include('secure');
+  it('marks the cookie Secure when served over https (behind a trusted proxy)', async () => {
+    const tenant = await app.seed.tenant();
+    const behindProxy = await startSiblingApp(app, { TRUST_PROXY: 'true' });
+    try {
+      const res = await behindProxy.request('/api/auth/owner-login', {
+        method: 'POST', json: { email: tenant.ownerEmail, password: tenant.password }, headers: { 'x-forwarded-proto': 'https' },
+      });
+      expect(res.status).to.equal(200);
+      expect(ownerCookie(res)!.attributes).to.include('secure').and.include('httponly');
+    } finally {
+      await behindProxy.stop();
     }
+    // Without a trusted proxy the same header is ignored.
+    const direct = await login(tenant.ownerEmail, tenant.password, { 'x-forwarded-proto': 'https' });
+    expect(ownerCookie(direct)!.attributes).not.to.include('secure');
   });
 
   it('reads the owner session with the access token', async () => {

@@ -1,0 +1,18 @@
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { startServer } from '../../src/server.ts';
+import { request, testEnv, type TestApp, type TestResponse } from '../support/test-app.ts';
+
+export type SiblingApp = { request(path: string, init?: RequestInit & { json?: unknown }): Promise<TestResponse>; stop(): Promise<void> };
+
+/**
+ * A second app process on the shared test database with its own configuration (config is
+ * loaded once per process, so settings such as GOOGLE_CLIENT_ID or TRUST_PROXY need one).
+ * It shares the database and the signing keys, as a second process behind a load balancer would.
+ */
+export async function startSiblingApp(app: TestApp, env: Record<string, string>): Promise<SiblingApp> {
+  const config = loadConfig(testEnv(env));
+  const database = { db: app.deps.db, backend: 'postgres' as const, close: async () => {} };
+  const running = await startServer(config, createLogger(config), { database });
+  return { request: (p, init) => request(running.url, p, init), stop: () => running.stop() };
+}
