@@ -7,3 +7,8 @@ export const iso = (value: Date | string | null | undefined): string | null =>
 export const json = (value: unknown): string => JSON.stringify(value);
 
 export const count = (row: { count?: string | number } | undefined): number => Number(row?.count ?? 0);
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids in paths are untrusted: a non-uuid can't name a row, and must not reach a uuid column. */
+export const isUuid = (value: string): boolean => UUID.test(value);

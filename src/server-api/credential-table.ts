@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.ts';
-import { iso, json } from '../db/rows.ts';
+import { iso, isUuid, json } from '../db/rows.ts';
 
 export const SERVER_API_SCOPES = [
   'server:health', 'server:tenant:read', 'server:visitor-context:write', 'server:agent-token:write',
@@ -46,6 +46,7 @@ export async function listCredentialsOf(db: Db, tenantId: string): Promise<Serve
 }
 
 export async function findCredential(db: Db, tenantId: string, id: string): Promise<ServerApiCredential | undefined> {
+  if (!isUuid(id)) return undefined;
   const row = await db<CredentialRow>('server_api_credentials').where({ tenant_id: tenantId, id }).first();
   return row && toCredential(row);
 }

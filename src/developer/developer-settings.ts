@@ -1,0 +1,63 @@
+import type { Db } from '../db/database.ts';
+import { ApiError, notFound } from '../http/api-error.ts';
+import { allowedDomainSummary, replaceAllowedDomainsWithinQuota } from '../tenants/allowed-domains.ts';
+import { isDomainCovered, normalizeDomain } from '../tenants/domains.ts';
+import { serviceCapabilities, type ServiceKey } from '../tenants/service-capabilities.ts';
+import { toTenantIdentity } from '../tenants/tenant-identity.ts';
+import { findTenantById, type Tenant } from '../tenants/tenant-table.ts';
+
+async function requireTenant(db: Db, tenantId: string): Promise<Tenant> {
+  const tenant = await findTenantById(db, tenantId);
+  if (!tenant) throw notFound('Tenant');
+  return tenant;
+}
+
+export async function getDeveloperSettings(db: Db, tenantId: string) {
+  const tenant = await requireTenant(db, tenantId);
+  const { allowedDomains } = await allowedDomainSummary(db, tenant);
+  return { tenant: toTenantIdentity(tenant), allowedDomains, publicKey: tenant.publicKey, services: await serviceCapabilities(db, tenant) };
+}
+
+/** Replaces the widget domains: every entry normalised (as the OAuth tenant endpoint does), all or nothing. */
+export async function updateDeveloperAllowedDomains(db: Db, tenantId: string, input: string[]) {
+  const results = input.map(normalizeDomain);
+  const problems = results.flatMap((r) => ('problem' in r ? [r.problem] : []));
+  if (problems.length) throw new ApiError('VALIDATION_FAILED', 400, 'Some domains are invalid', problems);
+  const tenant = await requireTenant(db, tenantId);
+  const result = await replaceAllowedDomainsWithinQuota(db, tenant, results.map((r) => (r as { domain: string }).domain));
+  if (result.kind === 'quota_exceeded') {
+    throw new ApiError('QUOTA_EXCEEDED', 409, `The plan allows ${result.summary.allowedDomainsLimit} allowed domains; ${result.requested} were given`);
+  }
+  return getDeveloperSettings(db, tenantId);
+}
+
+export type SdkTestInput = { origin?: string; slug?: string; service?: ServiceKey };
+
+/**
+ * What an SDK embedded on `origin` with `slug` would get: whether the origin is allowed,
+ * whether the slug names this tenant, and each service's status with the reason.
+ */
+export async function testDeveloperSdkSettings(db: Db, tenantId: string, input: SdkTestInput) {
+  const tenant = await requireTenant(db, tenantId);
+  const { allowedDomains } = await allowedDomainSummary(db, tenant);
+  const services = (await serviceCapabilities(db, tenant)).filter((s) => !input.service || s.key === input.service);
+  return {
+    services,
+    ai: aiReadiness(services),
+    reports: { available: false, reason: 'Reports are not part of this release' },
+    tenant: { slug: tenant.slug, isActive: tenant.active, slugMatches: input.slug === undefined ? null : input.slug === tenant.slug },
+    origin: input.origin === undefined ? null : originCheck(input.origin, allowedDomains),
+  };
+}
+
+function originCheck(origin: string, allowedDomains: string[]) {
+  const normalized = normalizeDomain(origin);
+  if ('problem' in normalized) return { origin, allowed: false, reason: normalized.problem };
+  const allowed = isDomainCovered(allowedDomains, normalized.domain);
+  return { origin, domain: normalized.domain, allowed, ...(allowed ? {} : { reason: `${normalized.domain} is not in the allowed domains` }) };
+}
+
+function aiReadiness(services: Awaited<ReturnType<typeof serviceCapabilities>>) {
+  const ai = services.filter((s) => s.key.startsWith('ai_'));
+  return { ready: ai.some((s) => s.allowed), services: Object.fromEntries(ai.map((s) => [s.key, s.status])) };
+}

@@ -1,0 +1,16 @@
+import type { TestApp } from './test-app.ts';
+
+/** Signs in through the real dashboard endpoints and returns request headers carrying the access token. */
+export async function ownerAuth(app: TestApp, owner: { ownerEmail: string; password: string }) {
+  const res = await app.request('/api/auth/owner-login', { method: 'POST', json: { email: owner.ownerEmail, password: owner.password } });
+  if (res.status !== 200) throw new Error(`owner login failed: ${res.status} ${res.text}`);
+  return { authorization: `Bearer ${res.body.data.accessToken}` };
+}
+
+export async function workspaceAuth(app: TestApp, tenant: { slug: string }, account: { username: string; password: string }) {
+  const res = await app.request('/api/auth/workspace-login', {
+    method: 'POST', json: { username: account.username, password: account.password, slug: tenant.slug },
+  });
+  if (res.status !== 200) throw new Error(`workspace login failed: ${res.status} ${res.text}`);
+  return { authorization: `Bearer ${res.body.data.accessToken}` };
+}
