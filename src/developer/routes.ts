@@ -22,7 +22,9 @@ const SECRET_WARNING = 'Store this secret now: it is shown only once. Keep it on
 
 // The contract's shapes: the tenant is implied by the caller, so it is not repeated.
 const clientView = ({ tenantId: _tenantId, ...client }: OAuthClient) => client;
-const credentialView = ({ tenantId: _tenantId, ...credential }: ServerApiCredential) => credential;
+// The contract's lastUsedAt is a non-nullable date-time: a never-used key leaves it out.
+const credentialView = ({ tenantId: _tenantId, lastUsedAt, ...credential }: ServerApiCredential) =>
+  ({ ...credential, ...(lastUsedAt ? { lastUsedAt } : {}) });
 
 /** Owners and workspace admins manage developer settings; supervisors and agents may only read the summary. */
 async function requireManager(ctx: Context, next: Next): Promise<void> {
