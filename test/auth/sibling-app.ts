@@ -11,7 +11,8 @@ export type SiblingApp = { request(path: string, init?: RequestInit & { json?: u
  * It shares the database and the signing keys, as a second process behind a load balancer would.
  */
 export async function startSiblingApp(app: TestApp, env: Record<string, string>): Promise<SiblingApp> {
-  const config = loadConfig(testEnv(env));
+  // One ISSUER for all processes, as in production: tokens from either app verify in both.
+  const config = loadConfig(testEnv({ ISSUER: app.deps.config.issuer, ...env }));
   const database = { db: app.deps.db, backend: 'postgres' as const, close: async () => {} };
   const running = await startServer(config, createLogger(config), { database });
   return { request: (p, init) => request(running.url, p, init), stop: () => running.stop() };
