@@ -2,6 +2,7 @@ import Koa from 'koa';
 import type { AppDeps } from './deps.ts';
 import { dashboardAuthRoutes } from './auth/routes.ts';
 import { apiRouter } from './http/api-router.ts';
+import { createIdentity } from './identity/identity.ts';
 import { renderErrors } from './http/render-errors.ts';
 import { requestContext } from './http/request-context.ts';
 import { securityHeaders } from './http/security-headers.ts';
@@ -18,6 +19,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.use(requestContext(deps.logger));
   app.use(securityHeaders);
   app.use(renderErrors);
+
+  // Login with Ringnity (oidc-provider at the issuer root) comes before the /api routers.
+  const identity = await createIdentity(deps);
+  for (const middleware of identity.middleware) app.use(middleware);
+  app.on('close', identity.stop);
 
   const api = apiRouter(deps.contract, [runtimeRoutes(deps), dashboardAuthRoutes(deps), platformAuthRoutes(deps)], { bodyLimit: deps.config.bodyLimit });
   app.use(api.routes());

@@ -29,6 +29,7 @@ export async function startServer(config: Config, logger: Logger, options: { dat
     const app = await createApp(deps);
     const server = createServer(app.callback());
     server.keepAliveTimeout = 5_000;
+    server.once('close', () => app.emit('close')); // the app stops its background timers
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, resolve);

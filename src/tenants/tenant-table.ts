@@ -71,3 +71,8 @@ export async function countTenants(db: Db): Promise<number> {
 export async function setTenantActive(db: Db, id: string, active: boolean): Promise<void> {
   await db('tenants').where({ id }).update({ active, updated_at: db.fn.now() });
 }
+
+/** Locks the tenant row until the transaction ends: serialises quota checks (e.g. allowed domains). */
+export async function lockTenant(db: Db, id: string): Promise<void> {
+  await db('tenants').where({ id }).forUpdate().first('id');
+}

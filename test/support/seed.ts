@@ -4,6 +4,7 @@ import { createAccount } from '../../src/accounts/accounts.ts';
 import type { Role } from '../../src/accounts/account-table.ts';
 import { createPlatformAdmin } from '../../src/platform/admins.ts';
 import { createTenant } from '../../src/tenants/tenants.ts';
+import { createOAuthClient, type NewOAuthClientInput } from '../../src/oauth-clients/oauth-clients.ts';
 
 export const PASSWORD = 'correct-horse-battery';
 
@@ -26,6 +27,13 @@ export function createSeeder({ db, config }: AppDeps) {
         email: options.email ?? `${username}@example.com`,
       });
       return { ...account, password: PASSWORD };
+    },
+    /** A Login with Ringnity client of the tenant; `clientSecret` only for confidential clients. */
+    async oauthClient(tenantId: string, options: Partial<Omit<NewOAuthClientInput, 'tenantId'>> = {}) {
+      const { oauthClient, clientSecret } = await createOAuthClient(db, {
+        name: `App ${unique()}`, redirectUris: ['http://127.0.0.1:9999/callback'], ...options, tenantId,
+      });
+      return { ...oauthClient, clientSecret };
     },
     async platformAdmin(role = 'platform_admin') {
       const email = `admin-${unique()}@example.com`;

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
@@ -21,7 +22,9 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
 /** Starts the one app shared by the whole run (root hook); tests create their own tenants. */
 export async function startTestApp(): Promise<void> {
   const database = await createTestDatabase();
-  const config = loadConfig(testEnv());
+  // The OIDC issuer must be the URL the app really answers at, so pick the port first.
+  const port = await freePort();
+  const config = loadConfig(testEnv({ PORT: String(port) }));
   const running = await startServer(config, createLogger(config), { database: { ...database, close: async () => {} } });
   current = {
     ...running,
@@ -64,4 +67,17 @@ export async function request(base: string, p: string, init: RequestInit & { jso
     parsed = undefined;
   }
   return { status: res.status, headers: res.headers, body: parsed, text };
+}
+
+/** A TCP port that is free right now (the OS picks it; released before the app binds it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
 }

@@ -1,0 +1,45 @@
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { Db } from '../db/database.ts';
+import { findActiveOAuthClient } from '../oauth-clients/oauth-clients.ts';
+import { clientMetadata } from './client-metadata.ts';
+import { unlessDatabaseDown } from './oauth-errors.ts';
+import * as payloads from './oidc-payload-table.ts';
+
+/**
+ * oidc-provider's storage: every artifact model in `oidc_payloads`, and clients read from
+ * the `oauth_clients` registry on each lookup (the provider caches the built client by a
+ * hash of its metadata, so a dashboard change is seen by the next request in every process).
+ */
+export function createAdapterFactory(db: Db): (name: string) => Adapter {
+  return (name) => (name === 'Client' ? clientAdapter(db) : payloadAdapter(db, name));
+}
+
+function payloadAdapter(db: Db, type: string): Adapter {
+  return {
+    upsert: (id, payload, expiresIn) => unlessDatabaseDown(() => payloads.upsertPayload(db, type, id, payload as payloads.OidcPayload, expiresIn)),
+    find: (id) => unlessDatabaseDown(() => payloads.findPayload(db, type, id)) as Promise<AdapterPayload | undefined>,
+    findByUid: (uid) => unlessDatabaseDown(() => payloads.findPayloadByUid(db, type, uid)) as Promise<AdapterPayload | undefined>,
+    findByUserCode: (code) => unlessDatabaseDown(() => payloads.findPayloadByUserCode(db, type, code)) as Promise<AdapterPayload | undefined>,
+    consume: (id) => unlessDatabaseDown(() => payloads.consumePayload(db, type, id)),
+    destroy: (id) => unlessDatabaseDown(() => payloads.destroyPayload(db, type, id)),
+    revokeByGrantId: (grantId) => unlessDatabaseDown(() => payloads.destroyPayloadsByGrantId(db, type, grantId)),
+  };
+}
+
+function clientAdapter(db: Db): Adapter {
+  const readOnly = async () => {
+    throw new Error('OAuth clients are managed through the registry, not through oidc-provider');
+  };
+  return {
+    async find(clientId) {
+      const client = await unlessDatabaseDown(() => findActiveOAuthClient(db, clientId));
+      return client && (clientMetadata(client) as AdapterPayload);
+    },
+    upsert: readOnly,
+    findByUid: readOnly,
+    findByUserCode: readOnly,
+    consume: readOnly,
+    destroy: readOnly,
+    revokeByGrantId: readOnly,
+  };
+}

@@ -1,0 +1,37 @@
+import type { Account as OidcAccount, KoaContextWithOIDC } from 'oidc-provider';
+import type { Db } from '../db/database.ts';
+import { findAccountById } from '../accounts/account-table.ts';
+import { findTenantById } from '../tenants/tenant-table.ts';
+import { unlessDatabaseDown } from './oauth-errors.ts';
+
+/** The claims of one account; oidc-provider releases only those of the granted scopes (SCOPE_CLAIMS). */
+export type RingnityClaims = {
+  sub: string; name: string; email?: string; email_verified?: boolean; tenant_id: string; tenant_slug: string; roles: string[];
+};
+
+/**
+ * oidc-provider's `findAccount`. An account is found only while it and its tenant are
+ * active, and only for clients of its own tenant: a session of another tenant's account
+ * counts as no session, and its tokens stop working if it is disabled.
+ */
+export function accountFinder(db: Db) {
+  return async function findAccount(ctx: KoaContextWithOIDC, sub: string): Promise<OidcAccount | undefined> {
+    return unlessDatabaseDown(async () => {
+      const account = await findAccountById(db, sub);
+      if (!account?.active) return undefined;
+      const clientTenant = (ctx.oidc?.client as { tenantId?: string } | undefined)?.tenantId;
+      if (clientTenant && clientTenant !== account.tenantId) return undefined;
+      const tenant = await findTenantById(db, account.tenantId);
+      if (!tenant?.active) return undefined;
+      const claims: RingnityClaims = {
+        sub: account.id,
+        name: account.name,
+        ...(account.email ? { email: account.email, email_verified: account.emailVerified } : {}),
+        tenant_id: tenant.id,
+        tenant_slug: tenant.slug,
+        roles: [account.role],
+      };
+      return { accountId: account.id, claims: () => claims };
+    });
+  };
+}

@@ -1,0 +1,35 @@
+import type { Middleware } from 'koa';
+import { sharedSecret } from '../db/app-secrets.ts';
+import type { AppDeps } from '../deps.ts';
+import { interactionRoutes } from './interaction-routes.ts';
+import { createLoginService } from './login.ts';
+import { startPayloadPurge } from './payload-purge.ts';
+import { buildProvider } from './provider.ts';
+import { createProviderHolder } from './provider-holder.ts';
+import { providerMount } from './provider-mount.ts';
+import { oauthTenantRoutes } from './tenant-routes.ts';
+
+export type Identity = {
+  /** Login with Ringnity, in order: interaction pages, OAuth tenant endpoints, then oidc-provider. */
+  middleware: Middleware[];
+  /** Stops background work (the expired-artifact purge). */
+  stop(): void;
+};
+
+/** Everything Login with Ringnity needs, built from the app's dependencies; state lives in this closure. */
+export async function createIdentity(deps: AppDeps): Promise<Identity> {
+  const { config, db, logger, keys } = deps;
+  // Shared by every process through the database, so any process can read another's cookies.
+  const cookieKeys = [await sharedSecret(db, 'oidc-cookie-key')];
+  const csrfKey = await sharedSecret(db, 'oidc-interaction-csrf-key');
+  const holder = createProviderHolder(keys, (keyring) => buildProvider({ config, db, logger }, keyring, cookieKeys));
+  await holder.current(); // configuration mistakes surface at start, not on the first request
+
+  const interactions = interactionRoutes({ db, holder, attemptLogin: createLoginService(db, config.argon2), csrfKey });
+  const tenant = oauthTenantRoutes({ config, db, holder });
+  const purge = startPayloadPurge(db, logger);
+  return {
+    middleware: [interactions.routes() as Middleware, tenant.routes() as Middleware, providerMount(holder)],
+    stop: purge.stop,
+  };
+}

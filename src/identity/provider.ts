@@ -1,0 +1,179 @@
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Db } from '../db/database.ts';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { markOAuthClientUsed } from '../oauth-clients/oauth-clients.ts';
+import { hashSecret, sameSecret } from '../secrets.ts';
+import { createAdapterFactory } from './adapter.ts';
+import { accountFinder } from './claims.ts';
+import { EXTRA_CLIENT_METADATA } from './client-metadata.ts';
+import { unlessDatabaseDown } from './oauth-errors.ts';
+import { findGrantIdFor } from './oidc-payload-table.ts';
+import { AVAILABLE_SCOPES, SCOPE_CATALOG, SCOPE_CLAIMS } from './scopes.ts';
+import type { Keyring } from './signing-keys.ts';
+import { renderView } from './views.ts';
+
+/** The contract's paths for oidc-provider's endpoints (plus the introspection and logout additions). */
+export const OIDC_ROUTES = {
+  authorization: '/oauth/authorize',
+  token: '/oauth/token',
+  userinfo: '/oauth/userinfo',
+  jwks: '/oauth/jwks.json',
+  revocation: '/oauth/revoke',
+  introspection: '/oauth/introspect',
+  end_session: '/oauth/logout',
+} as const;
+
+const DAY = 24 * 60 * 60;
+
+/** Token lifetimes in seconds. Access tokens: 900 s (contract example, DESIGN.md). */
+export const TTL = {
+  AccessToken: 900,
+  AuthorizationCode: 60,
+  IdToken: 3600,
+  RefreshToken: 30 * DAY,
+  Interaction: 30 * 60,
+  Session: 14 * DAY,
+  Grant: 365 * DAY,
+} as const;
+
+type ProviderDeps = { config: Config; db: Db; logger: Logger };
+type ClientExtras = { tenantId?: string; requirePkce?: boolean; clientAuthMethod: string; clientId: string };
+
+/** Public clients always, confidential ones when their registry entry says so (RFC 9700 §2.1.1). */
+const pkceRequired = (_ctx: KoaContextWithOIDC, client: ClientExtras) => client.clientAuthMethod === 'none' || client.requirePkce === true;
+
+/** CORS only for the origins of the client's registered web redirect URIs. */
+function clientBasedCORS(_ctx: KoaContextWithOIDC, origin: string, client: { redirectUris?: string[] }): boolean {
+  if (!origin || origin === 'null') return false;
+  return (client.redirectUris ?? []).some((uri) => {
+    const url = URL.parse(uri);
+    return (url?.protocol === 'https:' || url?.protocol === 'http:') && url.origin === origin;
+  });
+}
+
+/** Introspection is for confidential clients, about their own tokens. */
+async function introspectionAllowed(ctx: KoaContextWithOIDC, client: ClientExtras, token: { clientId?: string }): Promise<boolean> {
+  if (client.clientAuthMethod === 'none') throw new errors.InvalidClient('introspection is only available to confidential clients');
+  return token.clientId === client.clientId && ctx.oidc.client?.clientId === client.clientId;
+}
+
+/** A client may revoke only its own tokens. */
+const revocationAllowed = async (_ctx: KoaContextWithOIDC, client: ClientExtras, token: { clientId?: string }) => token.clientId === client.clientId;
+
+/**
+ * Consent is remembered per client and account (DESIGN.md), not only per browser session:
+ * after the session's own grant, look for the account's newest grant for this client.
+ */
+function grantLoader(db: Db) {
+  return async function loadExistingGrant(ctx: KoaContextWithOIDC) {
+    const { client, session, provider, result } = ctx.oidc;
+    const clientId = client!.clientId;
+    const grantId = result?.consent?.grantId
+      || session?.grantIdFor(clientId)
+      || (session?.accountId ? await unlessDatabaseDown(() => findGrantIdFor(db, clientId, session.accountId!)) : undefined);
+    return grantId ? provider.Grant.find(grantId) : undefined;
+  };
+}
+
+async function renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }): Promise<void> {
+  const status = ctx.status;
+  await renderView(ctx as any, 'error', { title: 'Sign-in problem', error: out.error, description: out.error_description ?? '' }, status);
+}
+
+async function logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void> {
+  await renderView(ctx as any, 'logout', { form });
+}
+
+async function postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void> {
+  await renderView(ctx as any, 'logged-out', { clientName: ctx.oidc.client?.clientName ?? null });
+}
+
+export function providerConfiguration({ db }: ProviderDeps, keyring: Keyring, cookieKeys: string[]): Configuration {
+  const ttl = (seconds: number) => () => seconds;
+  return {
+    adapter: createAdapterFactory(db),
+    jwks: { keys: keyring.privateJwks as any },
+    findAccount: accountFinder(db) as Configuration['findAccount'],
+    // Every catalog scope is known to the provider, so a planned scope a client isn't allowed
+    // is refused (invalid_scope) instead of being silently dropped; discovery lists only available ones.
+    scopes: SCOPE_CATALOG.map((s) => s.scope),
+    claims: SCOPE_CLAIMS as Configuration['claims'],
+    // Claims of the granted scopes go into the ID token too, not only to userinfo.
+    conformIdTokenClaims: false,
+    responseTypes: ['code'],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    enabledJWA: { idTokenSigningAlgValues: ['RS256'], userinfoSigningAlgValues: ['RS256'] } as Configuration['enabledJWA'],
+    // The contract requires redirect_uri on every authorize request; it must match exactly (RFC 9700 §2.1).
+    allowOmittingSingleRegisteredRedirectUri: false,
+    pkce: { required: pkceRequired as any },
+    extraClientMetadata: { properties: EXTRA_CLIENT_METADATA },
+    routes: OIDC_ROUTES,
+    cookies: {
+      keys: cookieKeys,
+      names: { session: 'rn_session', interaction: 'rn_interaction', resume: 'rn_interaction_resume' },
+      // Lax survives the top-level redirect back from a client site; secure follows the request protocol (TRUST_PROXY).
+      long: { httpOnly: true, sameSite: 'lax', signed: true },
+      short: { httpOnly: true, sameSite: 'lax', signed: true },
+    },
+    features: {
+      devInteractions: { enabled: false },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed as any },
+      revocation: { enabled: true, allowedPolicy: revocationAllowed as any },
+      rpInitiatedLogout: { enabled: true, logoutSource: logoutSource as any, postLogoutSuccessSource: postLogoutSuccessSource as any },
+      pushedAuthorizationRequests: { enabled: false },
+      userinfo: { enabled: true },
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    loadExistingGrant: grantLoader(db) as Configuration['loadExistingGrant'],
+    // Rotate on every use; presenting a rotated token revokes the whole grant (oidc-provider's reuse detection).
+    rotateRefreshToken: true,
+    clientBasedCORS: clientBasedCORS as Configuration['clientBasedCORS'],
+    renderError: renderError as Configuration['renderError'],
+    ttl: {
+      AccessToken: ttl(TTL.AccessToken),
+      AuthorizationCode: ttl(TTL.AuthorizationCode),
+      IdToken: ttl(TTL.IdToken),
+      RefreshToken: ttl(TTL.RefreshToken),
+      Interaction: ttl(TTL.Interaction),
+      Session: ttl(TTL.Session),
+      Grant: ttl(TTL.Grant),
+      ClientCredentials: ttl(600),
+      DeviceCode: ttl(600),
+      BackchannelAuthenticationRequest: ttl(600),
+      PreAuthorizedCode: ttl(600),
+    } as Configuration['ttl'],
+  };
+}
+
+/**
+ * Builds the provider for one keyring. Everything here is per instance (no global
+ * patching): the client secret comparison and the response adjustments the contract needs.
+ */
+export function buildProvider(deps: ProviderDeps, keyring: Keyring, cookieKeys: string[]): Provider {
+  const provider = new Provider(deps.config.issuer, providerConfiguration(deps, keyring, cookieKeys));
+  provider.proxy = deps.config.trustProxy;
+
+  // The registry keeps only the secret's hash as `client_secret`, so compare hashes (constant time).
+  (provider.Client.prototype as any).compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
+    return typeof this.clientSecret === 'string' && typeof actual === 'string' && sameSecret(this.clientSecret, hashSecret(actual));
+  };
+
+  provider.use(async (ctx, next) => {
+    await next();
+    const route = (ctx as unknown as KoaContextWithOIDC).oidc?.route;
+    if (route === 'discovery' && ctx.status === 200) {
+      (ctx.body as Record<string, unknown>).scopes_supported = [...AVAILABLE_SCOPES];
+    } else if (route === 'revocation' && ctx.status === 200) {
+      ctx.body = { success: true }; // the contract answers SuccessEnvelope, not RFC 7009's empty body
+    }
+  });
+
+  provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
+    const clientId = ctx.oidc.client?.clientId;
+    // Best effort: a failed "last used" stamp must not fail the token response already sent.
+    if (clientId) markOAuthClientUsed(deps.db, clientId).catch((err) => deps.logger.warn({ err: { message: err.message } }, 'could not stamp OAuth client last use'));
+  });
+  provider.on('server_error', (_ctx, err) => deps.logger.error({ err }, 'oidc-provider server error'));
+  return provider;
+}

@@ -1,0 +1,98 @@
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type { Context, Next } from 'koa';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/database.ts';
+import { isDatabaseUnavailable } from '../http/render-errors.ts';
+import { addAllowedDomainWithinQuota, allowedDomainSummary, type AllowedDomainSummary } from '../tenants/allowed-domains.ts';
+import { normalizeDomain } from '../tenants/domains.ts';
+import { findTenantById, type Tenant } from '../tenants/tenant-table.ts';
+import { BearerError, requireOAuthToken } from './oauth-bearer.ts';
+import { oauthErrorBody } from './oauth-errors.ts';
+import type { ProviderHolder } from './provider-holder.ts';
+
+export type TenantRouteDeps = { config: Config; db: Db; holder: ProviderHolder };
+
+/**
+ * The contract's OAuth tenant endpoints: what a Login with Ringnity app (e.g. the WordPress
+ * plugin) may read and change about the signed-in user's tenant with its access token.
+ */
+export function oauthTenantRoutes(deps: TenantRouteDeps): Router {
+  const router = new Router({ prefix: '/oauth/tenant' });
+  router.use(oauthErrors);
+
+  router.get('/widget-key', async (ctx) => {
+    const tenant = await callerTenant(ctx, deps, ['developer.read', 'sdk.keys.read']);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { success: true, data: widgetKeyData(deps.config, tenant, await allowedDomainSummary(deps.db, tenant)) };
+  });
+
+  router.post('/allowed-domains', bodyParser({ enableTypes: ['json'], jsonLimit: '4kb', encoding: 'utf-8' }) as any, async (ctx) => {
+    const tenant = await callerTenant(ctx, deps, ['tenant.domains.write']);
+    const normalized = normalizeDomain((ctx.request.body as { domain?: unknown } | undefined)?.domain);
+    if ('problem' in normalized) {
+      ctx.status = 400;
+      ctx.body = oauthErrorBody('invalid_request', normalized.problem);
+      return;
+    }
+    const result = await addAllowedDomainWithinQuota(deps.db, tenant, normalized.domain);
+    if (result.kind === 'quota_exceeded') {
+      ctx.status = 409;
+      ctx.body = oauthErrorBody('quota_exceeded', `the plan allows ${result.summary.allowedDomainsLimit} allowed domains; remove one in the dashboard first`);
+      return;
+    }
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = {
+      success: true,
+      data: {
+        ...widgetKeyData(deps.config, tenant, result.summary),
+        domain: normalized.domain, domainAdded: result.kind === 'added', domainAlreadyAllowed: result.kind === 'already_allowed',
+      },
+    };
+  });
+  return router;
+}
+
+async function callerTenant(ctx: Context, deps: TenantRouteDeps, anyOfScopes: string[]): Promise<Tenant> {
+  const { provider } = await deps.holder.current();
+  const caller = await requireOAuthToken(ctx, deps.db, provider, anyOfScopes);
+  const tenant = await findTenantById(deps.db, caller.tenantId);
+  if (!tenant?.active) throw new BearerError(401, 'invalid_token', 'the tenant of this token is not active');
+  return tenant;
+}
+
+function widgetKeyData(config: Config, tenant: Tenant, summary: AllowedDomainSummary) {
+  const protocol = new URL(config.issuer).protocol;
+  return {
+    tenantId: tenant.id, tenantSlug: tenant.slug, publicWidgetKey: tenant.publicKey, ...summary,
+    dashboardDeveloperUrl: `${protocol}//${tenant.slug}.${config.dashboardBaseDomain}/developer`,
+  };
+}
+
+/** OAuth endpoints answer OAuthError (RFC 6750 §3 for bearer problems), never the /api envelope. */
+async function oauthErrors(ctx: Context, next: Next) {
+  try {
+    await next();
+  } catch (err) {
+    if (err instanceof BearerError) {
+      ctx.status = err.status;
+      ctx.set('WWW-Authenticate', `Bearer realm="ringnity", error="${err.error}", error_description="${err.description}"${err.scope ? `, scope="${err.scope}"` : ''}`);
+      ctx.body = oauthErrorBody(err.error, err.description);
+      return;
+    }
+    const e = err as { status?: number; statusCode?: number; expose?: boolean; message?: string };
+    if (isDatabaseUnavailable(err) || e.statusCode === 503) {
+      ctx.status = 503;
+      ctx.set('Retry-After', '5');
+      ctx.body = oauthErrorBody('temporarily_unavailable', 'the service is temporarily unavailable, retry shortly');
+      return;
+    }
+    if (e.expose && (e.status ?? 500) < 500) {
+      // Body parser errors: malformed JSON, too large, wrong content type.
+      ctx.status = e.status === 413 ? 413 : 400;
+      ctx.body = oauthErrorBody('invalid_request', e.status === 413 ? 'the request body is too large' : 'send a JSON body {"domain": "..."}');
+      return;
+    }
+    throw err;
+  }
+}

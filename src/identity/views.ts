@@ -1,0 +1,15 @@
+import path from 'node:path';
+import ejs from 'ejs';
+import type { Context } from 'koa';
+import { projectRoot } from '../config.ts';
+
+const VIEWS_DIR = path.join(projectRoot, 'views');
+
+/** Renders an EJS page from views/ (HTML-escaped by default) as the response. */
+export async function renderView(ctx: Context, view: string, data: Record<string, unknown>, status = 200): Promise<void> {
+  const html = await ejs.renderFile(path.join(VIEWS_DIR, `${view}.ejs`), data, { async: false, cache: true });
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = html;
+}

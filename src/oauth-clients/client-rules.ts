@@ -1,0 +1,55 @@
+import { findScope } from '../identity/scopes.ts';
+import type { OAuthClientType } from './oauth-client-table.ts';
+
+/** Hosts where plain http is acceptable (RFC 8252 §7.3, RFC 9700 §2.6). */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+/** Schemes that can run code or read files in the browser: never a redirect target. */
+const DANGEROUS_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:']);
+
+export const isLoopbackHost = (hostname: string) => LOOPBACK_HOSTS.has(hostname);
+
+/**
+ * Why a redirect URI is unacceptable for this client type, or undefined when it is fine:
+ * absolute, no fragment, https (http only on loopback), custom schemes (RFC 8252 §7.1)
+ * only for public (native) clients.
+ */
+export function redirectUriProblem(uri: string, type: OAuthClientType): string | undefined {
+  const url = URL.parse(uri);
+  if (!url) return `redirect URI "${uri}" must be an absolute URI`;
+  if (uri.includes('#')) return `redirect URI "${uri}" must not contain a fragment`;
+  if (url.protocol === 'https:') return url.hostname ? undefined : `redirect URI "${uri}" must have a host`;
+  if (url.protocol === 'http:') {
+    return isLoopbackHost(url.hostname) ? undefined : `redirect URI "${uri}" must use https (http is only allowed on loopback hosts)`;
+  }
+  if (DANGEROUS_SCHEMES.has(url.protocol)) return `redirect URI "${uri}" uses a forbidden scheme`;
+  if (type !== 'public') return `redirect URI "${uri}": custom schemes are only allowed for public (native) clients`;
+  return undefined;
+}
+
+export function scopeProblem(scope: string): string | undefined {
+  const entry = findScope(scope);
+  if (!entry) return `unknown scope "${scope}"`;
+  if (entry.status !== 'available') return `scope "${scope}" is planned and can't be chosen yet`;
+  return undefined;
+}
+
+export type ClientSettings = { name: string; type: OAuthClientType; redirectUris: string[]; allowedScopes: string[] };
+
+/** Every rule a client's settings break, as readable sentences (empty when valid). */
+export function clientProblems(settings: ClientSettings): string[] {
+  const problems: string[] = [];
+  if (!settings.name.trim() || settings.name.length > 120) problems.push('name must be 1-120 characters');
+  if (settings.type !== 'confidential' && settings.type !== 'public') problems.push('type must be confidential or public');
+  if (!settings.redirectUris.length) problems.push('at least one redirect URI is required');
+  if (settings.redirectUris.length > 20) problems.push('at most 20 redirect URIs are allowed');
+  for (const uri of settings.redirectUris) {
+    const problem = redirectUriProblem(uri, settings.type);
+    if (problem) problems.push(problem);
+  }
+  if (!settings.allowedScopes.length) problems.push('at least one scope is required');
+  for (const scope of settings.allowedScopes) {
+    const problem = scopeProblem(scope);
+    if (problem) problems.push(problem);
+  }
+  return problems;
+}

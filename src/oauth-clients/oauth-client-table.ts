@@ -1,0 +1,99 @@
+import type { Db } from '../db/database.ts';
+import { iso, isUuid, json } from '../db/rows.ts';
+
+export type OAuthClientType = 'confidential' | 'public';
+export type OAuthClientStatus = 'active' | 'revoked';
+
+/** The contract's `OAuthClient`, plus the tenant it belongs to. */
+export type OAuthClient = {
+  id: string;
+  clientId: string;
+  tenantId: string;
+  name: string;
+  type: OAuthClientType;
+  status: OAuthClientStatus;
+  allowedScopes: string[];
+  redirectUris: string[];
+  requirePkce: boolean;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+};
+
+/** A client with its secret hash: only client authentication ever sees this. */
+export type OAuthClientWithSecret = OAuthClient & { secretHash: string | null };
+
+type OAuthClientRow = {
+  id: string; client_id: string; tenant_id: string; name: string; type: OAuthClientType; status: OAuthClientStatus;
+  allowed_scopes: string[]; redirect_uris: string[]; require_pkce: boolean; secret_hash: string | null;
+  last_used_at: Date | null; revoked_at: Date | null; created_at: Date; updated_at: Date;
+};
+
+const toClient = (r: OAuthClientRow): OAuthClient => ({
+  id: r.id, clientId: r.client_id, tenantId: r.tenant_id, name: r.name, type: r.type, status: r.status,
+  allowedScopes: r.allowed_scopes, redirectUris: r.redirect_uris, requirePkce: r.require_pkce,
+  lastUsedAt: iso(r.last_used_at), revokedAt: iso(r.revoked_at), createdAt: iso(r.created_at)!, updatedAt: iso(r.updated_at)!,
+});
+const withSecret = (r: OAuthClientRow): OAuthClientWithSecret => ({ ...toClient(r), secretHash: r.secret_hash });
+
+export type NewOAuthClientRow = Pick<OAuthClient, 'id' | 'clientId' | 'tenantId' | 'name' | 'type' | 'allowedScopes' | 'redirectUris' | 'requirePkce'> &
+  { secretHash: string | null };
+
+export async function insertOAuthClient(db: Db, c: NewOAuthClientRow): Promise<OAuthClient> {
+  const [row] = await db<OAuthClientRow>('oauth_clients').insert({
+    id: c.id, client_id: c.clientId, tenant_id: c.tenantId, name: c.name, type: c.type,
+    allowed_scopes: json(c.allowedScopes) as any, redirect_uris: json(c.redirectUris) as any,
+    require_pkce: c.requirePkce, secret_hash: c.secretHash,
+  }).returning('*');
+  return toClient(row);
+}
+
+/** Looks a client up by its public `client_id` (uses the unique index). */
+export async function findByClientId(db: Db, clientId: string): Promise<OAuthClientWithSecret | undefined> {
+  const row = await db<OAuthClientRow>('oauth_clients').where({ client_id: clientId }).first();
+  return row && withSecret(row);
+}
+
+export async function findById(db: Db, tenantId: string, id: string): Promise<OAuthClient | undefined> {
+  if (!isUuid(id)) return undefined;
+  const row = await db<OAuthClientRow>('oauth_clients').where({ tenant_id: tenantId, id }).first();
+  return row && toClient(row);
+}
+
+export async function listByTenant(db: Db, tenantId: string): Promise<OAuthClient[]> {
+  const rows = await db<OAuthClientRow>('oauth_clients').where({ tenant_id: tenantId }).orderBy('created_at').orderBy('id');
+  return rows.map(toClient);
+}
+
+export type OAuthClientChanges = Partial<Pick<OAuthClient, 'name' | 'type' | 'allowedScopes' | 'redirectUris' | 'requirePkce' | 'status'>> &
+  { secretHash?: string | null; revokedAt?: Date | null };
+
+export async function updateOAuthClient(db: Db, id: string, changes: OAuthClientChanges): Promise<OAuthClient> {
+  const patch: Record<string, unknown> = { updated_at: db.fn.now() };
+  if (changes.name !== undefined) patch.name = changes.name;
+  if (changes.type !== undefined) patch.type = changes.type;
+  if (changes.status !== undefined) patch.status = changes.status;
+  if (changes.allowedScopes !== undefined) patch.allowed_scopes = json(changes.allowedScopes);
+  if (changes.redirectUris !== undefined) patch.redirect_uris = json(changes.redirectUris);
+  if (changes.requirePkce !== undefined) patch.require_pkce = changes.requirePkce;
+  if (changes.secretHash !== undefined) patch.secret_hash = changes.secretHash;
+  if (changes.revokedAt !== undefined) patch.revoked_at = changes.revokedAt;
+  const [row] = await db<OAuthClientRow>('oauth_clients').where({ id }).update(patch).returning('*');
+  return toClient(row);
+}
+
+export async function deleteOAuthClient(db: Db, id: string): Promise<boolean> {
+  const rows = await db('oauth_clients').where({ id }).del().returning('id');
+  return rows.length > 0;
+}
+
+/**
+ * Marks the client used. Only writes when the stored value is older than a minute, so a
+ * busy client doesn't turn every token request into a row update.
+ */
+export async function touchLastUsed(db: Db, clientId: string): Promise<void> {
+  await db('oauth_clients').where({ client_id: clientId })
+    .where((q) => q.whereNull('last_used_at').orWhere('last_used_at', '<', db.raw("now() - interval '60 seconds'")))
+    .update({ last_used_at: db.fn.now() });
+}

@@ -1,0 +1,122 @@
+import type { Db } from '../db/database.ts';
+import { ApiError } from '../http/api-error.ts';
+import { destroyPayloadsByClientId } from '../identity/oidc-payload-table.ts';
+import { DEFAULT_CLIENT_SCOPES } from '../identity/scopes.ts';
+import { hashSecret, randomToken } from '../secrets.ts';
+import { findTenantById } from '../tenants/tenant-table.ts';
+import { clientProblems } from './client-rules.ts';
+import * as table from './oauth-client-table.ts';
+import type { OAuthClient, OAuthClientType, OAuthClientWithSecret } from './oauth-client-table.ts';
+
+export type { OAuthClient, OAuthClientType } from './oauth-client-table.ts';
+
+export const CLIENT_ID_PREFIX = 'rn_oauth_';
+const SECRET_PREFIX = 'rn_oauth_secret_';
+
+// 18 random bytes = 24 base64url characters after the prefix.
+const newClientId = () => randomToken(CLIENT_ID_PREFIX, 18);
+const newSecret = () => randomToken(SECRET_PREFIX, 32);
+
+export type NewOAuthClientInput = {
+  tenantId: string;
+  name: string;
+  type?: OAuthClientType;
+  redirectUris: string[];
+  allowedScopes?: string[];
+  requirePkce?: boolean;
+};
+
+/** The client, and its secret when confidential: the only time the plaintext secret exists. */
+export type OAuthClientWithNewSecret = { oauthClient: OAuthClient; clientSecret?: string };
+
+export async function createOAuthClient(db: Db, input: NewOAuthClientInput): Promise<OAuthClientWithNewSecret> {
+  const type = input.type ?? 'confidential';
+  const settings = {
+    name: input.name.trim(), type, redirectUris: [...new Set(input.redirectUris)],
+    allowedScopes: [...new Set(input.allowedScopes ?? DEFAULT_CLIENT_SCOPES)],
+  };
+  const problems = clientProblems(settings);
+  if (problems.length) throw new ApiError('VALIDATION_FAILED', 400, 'Invalid OAuth client', problems);
+  if (!await findTenantById(db, input.tenantId)) throw new ApiError('NOT_FOUND', 404, 'Tenant not found');
+
+  const clientSecret = type === 'confidential' ? newSecret() : undefined;
+  const oauthClient = await table.insertOAuthClient(db, {
+    id: crypto.randomUUID(), clientId: newClientId(), tenantId: input.tenantId, ...settings,
+    // Public clients can't keep a secret, so PKCE is what binds their code to them.
+    requirePkce: type === 'public' ? true : (input.requirePkce ?? true),
+    secretHash: clientSecret ? hashSecret(clientSecret) : null,
+  });
+  return { oauthClient, clientSecret };
+}
+
+/** An active client by its `client_id`; revoked or unknown clients are undefined. */
+export async function findActiveOAuthClient(db: Db, clientId: string): Promise<OAuthClientWithSecret | undefined> {
+  if (!clientId.startsWith(CLIENT_ID_PREFIX) || clientId.length > 100) return undefined;
+  const client = await table.findByClientId(db, clientId);
+  return client?.status === 'active' ? client : undefined;
+}
+
+export const listOAuthClients = (db: Db, tenantId: string) => table.listByTenant(db, tenantId);
+
+export const findOAuthClient = (db: Db, tenantId: string, id: string) => table.findById(db, tenantId, id);
+
+export const markOAuthClientUsed = (db: Db, clientId: string) => table.touchLastUsed(db, clientId);
+
+export type OAuthClientUpdate = Partial<Pick<OAuthClient, 'name' | 'type' | 'redirectUris' | 'allowedScopes' | 'requirePkce' | 'status'>>;
+
+/** Applies dashboard edits with the same rules as creation; setting status revoked revokes. */
+export async function updateOAuthClient(db: Db, tenantId: string, id: string, update: OAuthClientUpdate): Promise<OAuthClient> {
+  return db.transaction(async (trx) => {
+    const current = await table.findById(trx, tenantId, id);
+    if (!current) throw new ApiError('NOT_FOUND', 404, 'OAuth client not found');
+    const type = update.type ?? current.type;
+    const settings = {
+      name: (update.name ?? current.name).trim(), type,
+      redirectUris: [...new Set(update.redirectUris ?? current.redirectUris)],
+      allowedScopes: [...new Set(update.allowedScopes ?? current.allowedScopes)],
+    };
+    const problems = clientProblems(settings);
+    if (problems.length) throw new ApiError('VALIDATION_FAILED', 400, 'Invalid OAuth client', problems);
+    if (update.status === 'revoked' && current.status !== 'revoked') await destroyPayloadsByClientId(trx, current.clientId);
+    return table.updateOAuthClient(trx, id, {
+      ...settings,
+      requirePkce: type === 'public' ? true : (update.requirePkce ?? current.requirePkce),
+      status: update.status,
+      revokedAt: update.status === undefined ? undefined : update.status === 'revoked' ? (current.revokedAt ? undefined : new Date()) : null,
+      // A client that becomes public loses its secret; one that becomes confidential needs rotate-secret.
+      secretHash: type === 'public' ? null : undefined,
+    });
+  });
+}
+
+/** Revokes a client and every grant, code and token it holds, at once and everywhere. */
+export async function revokeOAuthClient(db: Db, tenantId: string, id: string): Promise<OAuthClient> {
+  return db.transaction(async (trx) => {
+    const current = await table.findById(trx, tenantId, id);
+    if (!current) throw new ApiError('NOT_FOUND', 404, 'OAuth client not found');
+    await destroyPayloadsByClientId(trx, current.clientId);
+    if (current.status === 'revoked') return current;
+    return table.updateOAuthClient(trx, id, { status: 'revoked', revokedAt: new Date() });
+  });
+}
+
+/** A new secret for a confidential client; the old one stops working at once. */
+export async function rotateOAuthClientSecret(db: Db, tenantId: string, id: string): Promise<OAuthClientWithNewSecret> {
+  const current = await table.findById(db, tenantId, id);
+  if (!current) throw new ApiError('NOT_FOUND', 404, 'OAuth client not found');
+  if (current.type !== 'confidential') throw new ApiError('VALIDATION_FAILED', 400, 'Public clients have no secret to rotate');
+  const clientSecret = newSecret();
+  const oauthClient = await table.updateOAuthClient(db, id, { secretHash: hashSecret(clientSecret) });
+  return { oauthClient, clientSecret };
+}
+
+/** Removes a revoked client for good; an active one must be revoked first (its tokens die then). */
+export async function deleteRevokedOAuthClient(db: Db, tenantId: string, id: string): Promise<void> {
+  await db.transaction(async (trx) => {
+    const current = await table.findById(trx, tenantId, id);
+    if (!current) throw new ApiError('NOT_FOUND', 404, 'OAuth client not found');
+    if (current.status !== 'revoked') throw new ApiError('CONFLICT', 409, 'Revoke the OAuth client before deleting it');
+    await destroyPayloadsByClientId(trx, current.clientId);
+    await table.deleteOAuthClient(trx, id);
+  });
+}
