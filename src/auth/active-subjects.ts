@@ -1,8 +1,10 @@
 import { findAccountById, type Account } from '../accounts/account-table.ts';
+import { audit } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
 import { ApiError } from '../http/api-error.ts';
 import { findPlatformAdminById, type PlatformAdmin } from '../platform/admin-table.ts';
 import { findTenantById, type Tenant } from '../tenants/tenant-table.ts';
+import type { RequestMeta } from './request-meta.ts';
 
 /**
  * Rules shared by login, refresh and the guards: a disabled account, or any account of a
@@ -26,4 +28,14 @@ export async function loadActiveAdmin(db: Db, adminId: string): Promise<Platform
   const admin = await findPlatformAdminById(db, adminId);
   if (!admin?.active) throw new ApiError('ACCOUNT_DISABLED', 403, 'This platform admin is disabled');
   return admin;
+}
+
+/** Runs an activity check at login, auditing a refusal before it reaches the client. */
+export async function auditDisabled(db: Db, action: string, account: Account, meta: RequestMeta, check: () => void): Promise<void> {
+  try {
+    check();
+  } catch (err) {
+    await audit(db, { action, outcome: 'failure', tenantId: account.tenantId, actorType: 'account', actorId: account.id, ip: meta.ip, userAgent: meta.userAgent, details: { reason: (err as ApiError).code } });
+    throw err;
+  }
 }

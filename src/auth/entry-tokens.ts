@@ -4,7 +4,7 @@ import { ApiError } from '../http/api-error.ts';
 import { hashSecret, randomToken } from '../secrets.ts';
 import { loadActiveAccount } from './active-subjects.ts';
 import type { OwnerPrincipal } from './guards.ts';
-import type { AuthDeps } from './owner-sessions.ts';
+import type { AuthDeps } from './auth-deps.ts';
 import type { RequestMeta } from './request-meta.ts';
 import { consumeEntryToken, insertEntryToken } from './entry-token-table.ts';
 import { dashboardUrl } from './workspace-address.ts';

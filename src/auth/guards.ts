@@ -91,6 +91,18 @@ function principalOf<K extends Principal['kind']>(ctx: Context, kinds: K[]): Ext
   return principal as Extract<Principal, { kind: K }>;
 }
 
+/**
+ * After a guard: only these roles pass (e.g. `requireRoles('owner', 'admin')` for workspace
+ * administration, `requireRoles('platform_owner')` in the console); others get 403.
+ */
+export function requireRoles(...roles: (Role | PlatformRole)[]): Middleware {
+  return async (ctx: Context, next: Next) => {
+    const principal = principalOf(ctx, ['owner', 'workspace', 'platform']);
+    if (!roles.includes(principal.role)) throw new ApiError('FORBIDDEN', 403, `This needs one of the roles ${roles.join(', ')}`);
+    await next();
+  };
+}
+
 export const ownerOf = (ctx: Context) => principalOf(ctx, ['owner']);
 export const workspaceOf = (ctx: Context) => principalOf(ctx, ['workspace']);
 export const dashboardOf = (ctx: Context) => principalOf(ctx, ['owner', 'workspace']);

@@ -1,6 +1,6 @@
 import { ApiError } from '../http/api-error.ts';
 import { verifyAccessToken, type TokenKind } from './dashboard-tokens.ts';
-import type { AuthDeps } from './owner-sessions.ts';
+import type { AuthDeps } from './auth-deps.ts';
 import { endSession, findSessionOfKind, sessionOfRefreshToken } from './refresh-families.ts';
 import type { RequestMeta } from './request-meta.ts';
 

@@ -2,9 +2,10 @@ import { findOwnerByEmail, findOwnerByGoogleSubject, linkGoogleSubject, type Acc
 import { audit } from '../audit/audit-log.ts';
 import { ApiError } from '../http/api-error.ts';
 import { findTenantById } from '../tenants/tenant-table.ts';
-import { assertActive } from './active-subjects.ts';
+import { assertActive, auditDisabled } from './active-subjects.ts';
+import type { AuthDeps } from './auth-deps.ts';
 import type { GoogleIdentity, GoogleVerifier } from './google-identity.ts';
-import { auditDisabled, openOwnerSession, type AuthDeps, type OwnerSession } from './owner-sessions.ts';
+import { openOwnerSession, type OwnerSession } from './owner-sessions.ts';
 import type { RequestMeta } from './request-meta.ts';
 
 export type OwnerGoogleLogin =

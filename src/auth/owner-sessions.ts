@@ -1,19 +1,17 @@
 import { findOwnerByEmail, type Account } from '../accounts/account-table.ts';
 import { audit } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
-import type { AppDeps } from '../deps.ts';
 import { ApiError } from '../http/api-error.ts';
 import { findPlanById } from '../plans/plan-catalog.ts';
 import { findTenantById, type Tenant } from '../tenants/tenant-table.ts';
-import { assertActive, loadActiveAccount } from './active-subjects.ts';
+import { assertActive, auditDisabled, loadActiveAccount } from './active-subjects.ts';
+import type { AuthDeps } from './auth-deps.ts';
 import { signAccessToken } from './dashboard-tokens.ts';
 import type { OwnerPrincipal } from './guards.ts';
 import type { PasswordChecker } from './password-login.ts';
 import { rotateRefreshToken, startSession } from './refresh-families.ts';
 import type { RequestMeta } from './request-meta.ts';
 import { dashboardUrl } from './workspace-address.ts';
-
-export type AuthDeps = Pick<AppDeps, 'db' | 'keys' | 'config'>;
 
 /** What owner-me answers; owner login adds the token pair. */
 export type OwnerProfile = {
@@ -64,16 +62,6 @@ export async function loginOwner(
   await auditDisabled(deps.db, 'owner.login', account, meta, () => assertActive(account, tenant));
   await audit(deps.db, { action: 'owner.login', outcome: 'success', tenantId: account.tenantId, actorType: 'account', actorId: account.id, ip: meta.ip, userAgent: meta.userAgent, details: { method: 'password' } });
   return openOwnerSession(deps, tenant!, account);
-}
-
-/** Runs an activity check, auditing the refusal before it reaches the client. */
-export async function auditDisabled(db: Db, action: string, account: Account, meta: RequestMeta, check: () => void): Promise<void> {
-  try {
-    check();
-  } catch (err) {
-    await audit(db, { action, outcome: 'failure', tenantId: account.tenantId, actorType: 'account', actorId: account.id, ip: meta.ip, userAgent: meta.userAgent, details: { reason: (err as ApiError).code } });
-    throw err;
-  }
 }
 
 export async function getOwnerSession(db: Db, config: AuthDeps['config'], principal: OwnerPrincipal): Promise<OwnerProfile> {

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import Koa from 'koa';
 import { SignJWT, decodeJwt, generateKeyPair } from 'jose';
 import { setAccountActive } from '../../src/accounts/account-table.ts';
-import { dashboardGuards, type Guards } from '../../src/auth/guards.ts';
+import { dashboardGuards, requireRoles, type Guards } from '../../src/auth/guards.ts';
 import { renderErrors } from '../../src/http/render-errors.ts';
 import { expectContract } from '../support/contract.ts';
 import { request, useTestApp } from '../support/test-app.ts';
@@ -22,10 +22,12 @@ describe('dashboard guards', () => {
     const guards = dashboardGuards(app.deps);
     const koa = new Koa();
     koa.use(renderErrors);
-    const scheme: Record<string, keyof Guards> = { '/owner': 'requireOwner', '/workspace': 'requireWorkspace', '/dashboard': 'requireDashboard', '/platform': 'requirePlatform' };
+    const scheme: Record<string, keyof Guards> = { '/owner': 'requireOwner', '/workspace': 'requireWorkspace', '/dashboard': 'requireDashboard', '/platform': 'requirePlatform', '/workspace-admin': 'requireWorkspace' };
+    const adminsOnly = requireRoles('owner', 'admin');
     koa.use(async (ctx, next) => {
       const guard = guards[scheme[ctx.path]];
-      await guard(ctx, async () => { ctx.body = { principal: ctx.state.principal, tenantId: ctx.state.tenantId ?? null }; });
+      const answer = async () => { ctx.body = { principal: ctx.state.principal, tenantId: ctx.state.tenantId ?? null }; };
+      await guard(ctx, ctx.path === '/workspace-admin' ? () => adminsOnly(ctx, answer) : answer);
       await next();
     });
     server = createServer(koa.callback()).listen(0);
@@ -66,6 +68,16 @@ describe('dashboard guards', () => {
     const platform = await at('/platform', s.platform);
     expect(platform.body.principal).to.include({ kind: 'platform', adminId: s.admin.id, role: 'platform_support' });
     expect(platform.body.tenantId).to.equal(null);
+  });
+
+  it('lets only the named roles past requireRoles', async () => {
+    const s = await sessions();
+    const agent = await at('/workspace-admin', s.workspace);
+    expect(agent.status).to.equal(403);
+    expect(agent.body.code).to.equal('FORBIDDEN');
+    const admin = await app.seed.account(s.tenant.id, { role: 'admin' });
+    const token = (await app.request('/api/auth/workspace-login', { method: 'POST', json: { username: admin.username, password: admin.password, slug: s.tenant.slug } })).body.data.accessToken;
+    expect((await at('/workspace-admin', token)).status).to.equal(200);
   });
 
   it('refuses a token of another kind at every door', async () => {
