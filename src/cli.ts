@@ -11,6 +11,8 @@ import { ROLES, type Role } from './accounts/account-table.ts';
 import { createPlatformAdmin } from './platform/admins.ts';
 import { createTenant } from './tenants/tenants.ts';
 import { findTenantBySlug } from './tenants/tenant-table.ts';
+import { createOAuthClient } from './oauth-clients/oauth-clients.ts';
+import { rotateSigningKey } from './identity/signing-keys.ts';
 
 type Flags = Record<string, string | string[] | undefined>;
 type Command = {
@@ -57,6 +59,36 @@ const COMMANDS: Record<string, Command> = {
       });
       await audit(db, { action: 'account.created', outcome: 'success', tenantId: tenant.id, actorType: 'operator', targetType: 'account', targetId: account.id });
       return { agentId: account.id };
+    },
+  },
+  'oauth-client:create': {
+    usage: 'oauth-client:create --tenant SLUG --name N --type confidential|public --redirect-uri URI [--redirect-uri URI2 ...] [--scopes "openid profile ..."] [--require-pkce true|false]',
+    flags: { tenant: {}, name: {}, type: {}, 'redirect-uri': { multiple: true }, scopes: {}, 'require-pkce': {} },
+    required: ['tenant', 'name', 'type', 'redirect-uri'],
+    async run(db, _config, flags) {
+      const tenant = await requireTenant(db, str(flags, 'tenant')!);
+      const type = str(flags, 'type')!;
+      if (type !== 'confidential' && type !== 'public') throw new ApiError('VALIDATION_FAILED', 400, '--type must be confidential or public');
+      const pkce = str(flags, 'require-pkce');
+      if (pkce !== undefined && pkce !== 'true' && pkce !== 'false') throw new ApiError('VALIDATION_FAILED', 400, '--require-pkce must be true or false');
+      const scopes = str(flags, 'scopes')?.split(/[\s,]+/).filter(Boolean);
+      const { oauthClient, clientSecret } = await createOAuthClient(db, {
+        tenantId: tenant.id, name: str(flags, 'name')!, type, redirectUris: flags['redirect-uri'] as string[],
+        allowedScopes: scopes, requirePkce: pkce === undefined ? undefined : pkce === 'true',
+      });
+      await audit(db, { action: 'oauth_client.created', outcome: 'success', tenantId: tenant.id, actorType: 'operator', targetType: 'oauth_client', targetId: oauthClient.id });
+      // The secret is printed once, here, and stored only as a hash.
+      return { clientId: oauthClient.clientId, ...(clientSecret ? { clientSecret } : {}) };
+    },
+  },
+  'keys:rotate': {
+    usage: 'keys:rotate',
+    flags: {},
+    required: [],
+    async run(db) {
+      const kid = await rotateSigningKey(db);
+      await audit(db, { action: 'signing_key.rotated', outcome: 'success', actorType: 'operator', targetType: 'signing_key', targetId: kid });
+      return { kid };
     },
   },
   'platform-admin:create': {

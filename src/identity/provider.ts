@@ -76,8 +76,13 @@ function grantLoader(db: Db) {
   };
 }
 
+/** The HTML page for browsers; API clients that ask for JSON get the contract's OAuthError. */
 async function renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }): Promise<void> {
   const status = ctx.status;
+  if (ctx.accepts('html', 'json') === 'json') {
+    ctx.body = out;
+    return;
+  }
   await renderView(ctx as any, 'error', { title: 'Sign-in problem', error: out.error, description: out.error_description ?? '' }, status);
 }
 

@@ -24,6 +24,8 @@ export type NewOAuthClientInput = {
   redirectUris: string[];
   allowedScopes?: string[];
   requirePkce?: boolean;
+  /** Fixed credentials, for seeding demo data only; normally both are random. */
+  fixedCredentials?: { clientId: string; clientSecret?: string };
 };
 
 /** The client, and its secret when confidential: the only time the plaintext secret exists. */
@@ -39,9 +41,13 @@ export async function createOAuthClient(db: Db, input: NewOAuthClientInput): Pro
   if (problems.length) throw new ApiError('VALIDATION_FAILED', 400, 'Invalid OAuth client', problems);
   if (!await findTenantById(db, input.tenantId)) throw new ApiError('NOT_FOUND', 404, 'Tenant not found');
 
-  const clientSecret = type === 'confidential' ? newSecret() : undefined;
+  const fixed = input.fixedCredentials;
+  if (fixed && (!fixed.clientId.startsWith(CLIENT_ID_PREFIX) || fixed.clientId.length < CLIENT_ID_PREFIX.length + 24)) {
+    throw new ApiError('VALIDATION_FAILED', 400, `clientId must be ${CLIENT_ID_PREFIX} followed by at least 24 characters`);
+  }
+  const clientSecret = type === 'confidential' ? (fixed?.clientSecret ?? newSecret()) : undefined;
   const oauthClient = await table.insertOAuthClient(db, {
-    id: crypto.randomUUID(), clientId: newClientId(), tenantId: input.tenantId, ...settings,
+    id: crypto.randomUUID(), clientId: fixed?.clientId ?? newClientId(), tenantId: input.tenantId, ...settings,
     // Public clients can't keep a secret, so PKCE is what binds their code to them.
     requirePkce: type === 'public' ? true : (input.requirePkce ?? true),
     secretHash: clientSecret ? hashSecret(clientSecret) : null,
@@ -55,6 +61,14 @@ export async function findActiveOAuthClient(db: Db, clientId: string): Promise<O
   const client = await table.findByClientId(db, clientId);
   return client?.status === 'active' ? client : undefined;
 }
+
+/** Any client, revoked ones included (e.g. to avoid re-creating a seeded one). */
+export const findOAuthClientByClientId = async (db: Db, clientId: string): Promise<OAuthClient | undefined> => {
+  const client = await table.findByClientId(db, clientId);
+  if (!client) return undefined;
+  const { secretHash: _hidden, ...rest } = client;
+  return rest;
+};
 
 export const listOAuthClients = (db: Db, tenantId: string) => table.listByTenant(db, tenantId);
 
