@@ -1,7 +1,7 @@
 import { audit } from '../audit/audit-log.ts';
 import { loadActiveAdmin } from '../auth/active-subjects.ts';
 import { signAccessToken } from '../auth/dashboard-tokens.ts';
-import type { AuthDeps } from '../auth/owner-sessions.ts';
+import type { AuthDeps } from '../auth/auth-deps.ts';
 import type { PasswordChecker } from '../auth/password-login.ts';
 import { rotateRefreshToken, startSession } from '../auth/refresh-families.ts';
 import type { RequestMeta } from '../auth/request-meta.ts';
