@@ -19,15 +19,15 @@ export type TenantRouteDeps = { config: Config; db: Db; holder: ProviderHolder }
  */
 export function oauthTenantRoutes(deps: TenantRouteDeps): Router {
   const router = new Router({ prefix: '/oauth/tenant' });
-  router.use(oauthErrors);
 
-  router.get('/widget-key', async (ctx) => {
+  // oauthErrors goes on each route, ahead of the body parser, so its errors are OAuthError too.
+  router.get('/widget-key', oauthErrors, async (ctx) => {
     const tenant = await callerTenant(ctx, deps, ['developer.read', 'sdk.keys.read']);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { success: true, data: widgetKeyData(deps.config, tenant, await allowedDomainSummary(deps.db, tenant)) };
   });
 
-  router.post('/allowed-domains', bodyParser({ enableTypes: ['json'], jsonLimit: '4kb', encoding: 'utf-8' }) as any, async (ctx) => {
+  router.post('/allowed-domains', oauthErrors, bodyParser({ enableTypes: ['json'], jsonLimit: '4kb', encoding: 'utf-8' }) as any, async (ctx) => {
     const tenant = await callerTenant(ctx, deps, ['tenant.domains.write']);
     const normalized = normalizeDomain((ctx.request.body as { domain?: unknown } | undefined)?.domain);
     if ('problem' in normalized) {
@@ -87,10 +87,11 @@ async function oauthErrors(ctx: Context, next: Next) {
       ctx.body = oauthErrorBody('temporarily_unavailable', 'the service is temporarily unavailable, retry shortly');
       return;
     }
-    if (e.expose && (e.status ?? 500) < 500) {
-      // Body parser errors: malformed JSON, too large, wrong content type.
-      ctx.status = e.status === 413 ? 413 : 400;
-      ctx.body = oauthErrorBody('invalid_request', e.status === 413 ? 'the request body is too large' : 'send a JSON body {"domain": "..."}');
+    const status = e.status ?? e.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      // Body parser errors (malformed JSON carries a 400 status without `expose`), too large, wrong content type.
+      ctx.status = status === 413 ? 413 : 400;
+      ctx.body = oauthErrorBody('invalid_request', status === 413 ? 'the request body is too large' : 'send a JSON body {"domain": "..."}');
       return;
     }
     throw err;
