@@ -8,6 +8,8 @@ import { requestContext } from './http/request-context.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { platformAuthRoutes } from './platform/auth-routes.ts';
 import { runtimeRoutes } from './runtime/routes.ts';
+import { serverApiRoutes } from './server-api/routes.ts';
+import { developerRoutes } from './developer/routes.ts';
 
 export type App = Koa;
 
@@ -25,7 +27,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   for (const middleware of identity.middleware) app.use(middleware);
   app.on('close', identity.stop);
 
-  const api = apiRouter(deps.contract, [runtimeRoutes(deps), dashboardAuthRoutes(deps), platformAuthRoutes(deps)], { bodyLimit: deps.config.bodyLimit });
+  const api = apiRouter(deps.contract, [runtimeRoutes(deps), dashboardAuthRoutes(deps), platformAuthRoutes(deps), serverApiRoutes(deps), developerRoutes(deps)], { bodyLimit: deps.config.bodyLimit });
   app.use(api.routes());
   return app;
 }
