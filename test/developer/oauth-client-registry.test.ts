@@ -3,8 +3,7 @@ import { useTestApp } from '../support/test-app.ts';
 import { expectContract } from '../support/contract.ts';
 import { ownerAuth } from '../support/dashboard-sessions.ts';
 import { Browser } from '../identity/browser.ts';
-import { CALLBACK, authorizationRequest, codeFlow, relyingParty } from '../identity/oidc-helpers.ts';
-import { tokenEndpoint } from '../identity/oidc-flows.test.ts';
+import { CALLBACK, authorizationRequest, codeFlow, relyingParty, tokenEndpoint } from '../identity/oidc-helpers.ts';
 
 describe('OAuth client registry (dashboard)', () => {
   const app = useTestApp();

@@ -1,16 +1,9 @@
 import { expect } from 'chai';
 import * as jose from 'jose';
 import { expectContract } from '../support/contract.ts';
-import { useTestApp, type TestApp } from '../support/test-app.ts';
+import { useTestApp } from '../support/test-app.ts';
 import { Browser } from './browser.ts';
-import { CALLBACK, authorizationRequest, codeFlow, oidc, relyingParty, signIn } from './oidc-helpers.ts';
-
-/** A token endpoint call without a client library, so the raw response can be checked against the contract. */
-export async function tokenEndpoint(app: TestApp, form: Record<string, string>, basic?: { id: string; secret: string }) {
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-  if (basic) headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(basic.id)}:${encodeURIComponent(basic.secret)}`).toString('base64')}`;
-  return app.request('/oauth/token', { method: 'POST', headers, body: new URLSearchParams(form).toString() });
-}
+import { CALLBACK, authorizationRequest, codeFlow, formPost, oidc, relyingParty, signIn, tokenEndpoint } from './oidc-helpers.ts';
 
 describe('Login with Ringnity: flows', () => {
   const app = useTestApp();
@@ -233,6 +226,12 @@ describe('Login with Ringnity: flows', () => {
     expect(result.active).to.equal(true);
     expect(result.sub).to.equal(user.id);
     expect(result.client_id).to.equal(client.clientId);
+    const raw = await formPost(app, '/oauth/introspect', { token: tokens.access_token }, { id: client.clientId, secret: client.clientSecret! });
+    expect(raw.status).to.equal(200);
+    expectContract(raw, 'introspectRingnityOAuthToken');
+    const unknown = await formPost(app, '/oauth/introspect', { token: 'not-a-token' }, { id: client.clientId, secret: client.clientSecret! });
+    expect(unknown.body).to.deep.equal({ active: false });
+    expectContract(unknown, 'introspectRingnityOAuthToken');
 
     const publicClient = await app.seed.oauthClient(tenant.id, { type: 'public', allowedScopes: ['openid'] });
     const res = await app.request('/oauth/introspect', {
@@ -241,5 +240,6 @@ describe('Login with Ringnity: flows', () => {
     });
     expect(res.status).to.be.oneOf([400, 401]);
     expect(res.body.error).to.be.a('string');
+    expectContract(res, 'introspectRingnityOAuthToken');
   });
 });

@@ -57,4 +57,17 @@ export async function codeFlow(app: TestApp, config: oidc.Configuration, account
   return { tokens, browser, request, callback };
 }
 
+/**
+ * A form POST to an OAuth endpoint without a client library, so the raw response can be
+ * checked against the contract; `basic` authenticates the client with client_secret_basic.
+ */
+export async function formPost(app: TestApp, path: string, form: Record<string, string>, basic?: { id: string; secret: string }) {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (basic) headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(basic.id)}:${encodeURIComponent(basic.secret)}`).toString('base64')}`;
+  return app.request(path, { method: 'POST', headers, body: new URLSearchParams(form).toString() });
+}
+
+export const tokenEndpoint = (app: TestApp, form: Record<string, string>, basic?: { id: string; secret: string }) =>
+  formPost(app, '/oauth/token', form, basic);
+
 export { oidc };

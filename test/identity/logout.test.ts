@@ -1,0 +1,34 @@
+import { expect } from 'chai';
+import { useTestApp } from '../support/test-app.ts';
+import { expectContract } from '../support/contract.ts';
+import { authorizationRequest, codeFlow, relyingParty } from './oidc-helpers.ts';
+
+describe('Login with Ringnity: RP-initiated logout', () => {
+  const app = useTestApp();
+
+  it('asks before signing out, then ends the session so prompt=none needs a login again', async () => {
+    const tenant = await app.seed.tenant();
+    const user = await app.seed.account(tenant.id);
+    const client = await app.seed.oauthClient(tenant.id, { allowedScopes: ['openid', 'profile'] });
+    const config = await relyingParty(app, client);
+    const { browser, tokens } = await codeFlow(app, config, user, { scope: 'openid profile' });
+
+    const silent = async () => {
+      const request = await authorizationRequest(config, { scope: 'openid profile', prompt: 'none' });
+      return new URL((await browser.follow(request.url.href)).url).searchParams;
+    };
+    expect((await silent()).get('code'), 'signed in before logout').to.be.a('string');
+
+    const ask = await browser.fetch(`${app.url}/oauth/logout?id_token_hint=${tokens.id_token}&client_id=${client.clientId}`);
+    expect(ask.status).to.equal(200);
+    expectContract({ status: ask.status, body: ask.html }, 'startRingnityLogout');
+    expect(ask.html).to.include('Sign out?');
+
+    const confirm = await browser.submit(ask.html, `${app.url}/oauth/logout`, '/confirm', { logout: 'yes' });
+    expect(confirm.url).to.equal(`${app.url}/oauth/logout/success`);
+    expect(confirm.res.status).to.equal(200);
+    expectContract({ status: confirm.res.status, body: confirm.res.html }, 'showRingnityLogoutSuccess');
+
+    expect((await silent()).get('error')).to.equal('login_required');
+  });
+});
