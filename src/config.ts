@@ -67,6 +67,9 @@ export function loadConfig(env: Env = process.env): Config {
   const googleJwksUrl = env.GOOGLE_JWKS_URL || defaults.googleJwksUrl;
   if (!isHttpUrl(googleJwksUrl)) problems.push(`GOOGLE_JWKS_URL must be an absolute http(s) URL (got "${googleJwksUrl}")`);
 
+  // The demo client's secret is published in the README: never let it near production.
+  if (demo && nodeEnv === 'production') problems.push('DEMO must not be enabled when NODE_ENV=production');
+
   if (problems.length) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
 
   return Object.freeze({

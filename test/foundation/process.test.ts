@@ -20,16 +20,17 @@ describe('the server process', function () {
 
   const env = (extra: Record<string, string> = {}) => ({ NODE_ENV: 'test', LOG_LEVEL: 'info', DATA_DIR: dataDir, ...extra });
 
-  for (const [name, value, message] of [
+  for (const [name, value, message, extra] of [
     ['PORT', 'eighty', /PORT must be an integer/],
     ['ISSUER', 'not a url', /ISSUER must be an absolute http\(s\) URL/],
     ['LOG_LEVEL', 'chatty', /LOG_LEVEL must be one of/],
     ['TRUST_PROXY', 'maybe', /TRUST_PROXY must be true or false/],
     ['DATABASE_URL', 'mysql://x', /DATABASE_URL must be a postgres/],
     ['NODE_ENV', 'staging', /NODE_ENV must be one of/],
-  ] as const) {
+    ['DEMO', 'true', /DEMO must not be enabled when NODE_ENV=production/, { NODE_ENV: 'production' }],
+  ] as Array<[string, string, RegExp, Record<string, string>?]>) {
     it(`refuses a bad ${name} with one line naming it and exit code 1`, async () => {
-      const res = await runEntry('src/main.ts', [], env({ [name]: value })).finished;
+      const res = await runEntry('src/main.ts', [], env({ ...extra, [name]: value })).finished;
       expect(res.code).to.equal(1);
       // oidc-provider's own Node 20 runtime warning may precede it (README: Node 22 LTS recommended).
       const lines = res.stderr.trim().split('\n').filter((l) => !l.startsWith('oidc-provider WARNING: Unsupported runtime'));
