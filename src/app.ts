@@ -1,4 +1,5 @@
 import Koa from 'koa';
+import type Router from '@koa/router';
 import type { AppDeps } from './deps.ts';
 import { dashboardAuthRoutes } from './auth/routes.ts';
 import { apiRouter } from './http/api-router.ts';
@@ -12,6 +13,11 @@ import { serverApiRoutes } from './server-api/routes.ts';
 import { developerRoutes } from './developer/routes.ts';
 
 export type App = Koa;
+
+/** The `/api` areas, one router each; every route in them is a contract operation. */
+export function apiAreas(deps: AppDeps): Router[] {
+  return [runtimeRoutes(deps), dashboardAuthRoutes(deps), platformAuthRoutes(deps), serverApiRoutes(deps), developerRoutes(deps)];
+}
 
 /** Composes middleware, the identity provider and the `/api` routers; nothing else. */
 export async function createApp(deps: AppDeps): Promise<App> {
@@ -27,7 +33,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   for (const middleware of identity.middleware) app.use(middleware);
   app.on('close', identity.stop);
 
-  const api = apiRouter(deps.contract, [runtimeRoutes(deps), dashboardAuthRoutes(deps), platformAuthRoutes(deps), serverApiRoutes(deps), developerRoutes(deps)], { bodyLimit: deps.config.bodyLimit });
+  const api = apiRouter(deps.contract, apiAreas(deps), { bodyLimit: deps.config.bodyLimit });
   app.use(api.routes());
   return app;
 }
