@@ -15,8 +15,21 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
   return config.databaseUrl ? openPostgres(config.databaseUrl) : openPglite(config.dataDir);
 }
 
+/**
+ * How long opening one connection may take. Without it a database host that stops answering
+ * (a partition, a stopped VM) holds each request until acquireConnectionTimeout; with it
+ * the request fails fast as 503 and the pool tries again on the next one.
+ */
+const CONNECT_TIMEOUT_MS = 2_000;
+
 function openPostgres(url: string): Database {
-  const db = knex({ client: 'pg', connection: url, pool: { min: 0, max: 10 }, acquireConnectionTimeout: 10_000 });
+  const db = knex({
+    client: 'pg',
+    connection: { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
+    // acquireConnectionTimeout also bounds waiting for a busy pool under load, so it stays longer.
+    pool: { min: 0, max: 10 },
+    acquireConnectionTimeout: 10_000,
+  });
   return { db, backend: 'postgres', close: () => db.destroy() };
 }
 

@@ -3,8 +3,14 @@ import type { Keyring, KeyStore } from './signing-keys.ts';
 
 export type HeldProvider = { kid: string; provider: Provider; handle: ReturnType<Provider['callback']> };
 
+/**
+ * What the provider was built from: the signing kid and every published kid, so a key that
+ * leaves the JWKS after its retention (no rotation involved) also gets a new provider.
+ */
+const keyringVersion = (keyring: Keyring) => [keyring.current.kid, ...keyring.published.map((k) => k.kid)].join(' ');
+
 export type ProviderHolder = {
-  /** The provider for the current signing key, rebuilt when the keyring's current kid changes. */
+  /** The provider for the current keyring, rebuilt when its signing or published keys change. */
   current(): Promise<HeldProvider>;
 };
 
@@ -15,7 +21,7 @@ export type ProviderHolder = {
  * While the database is unreachable the last provider keeps serving.
  */
 export function createProviderHolder(keys: KeyStore, build: (keyring: Keyring) => Provider): ProviderHolder {
-  let held: HeldProvider | undefined;
+  let held: (HeldProvider & { keyring: Keyring; version: string }) | undefined;
   return {
     async current() {
       let keyring: Keyring;
@@ -25,9 +31,13 @@ export function createProviderHolder(keys: KeyStore, build: (keyring: Keyring) =
         if (held) return held;
         throw err;
       }
-      if (held?.kid !== keyring.current.kid) {
+      if (held?.keyring === keyring) return held; // the store's cached keyring: the common case
+      const version = keyringVersion(keyring);
+      if (held?.version === version) {
+        held.keyring = keyring;
+      } else {
         const provider = build(keyring);
-        held = { kid: keyring.current.kid, provider, handle: provider.callback() };
+        held = { kid: keyring.current.kid, keyring, version, provider, handle: provider.callback() };
       }
       return held;
     },

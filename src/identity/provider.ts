@@ -172,6 +172,8 @@ export function buildProvider(deps: ProviderDeps, keyring: Keyring, cookieKeys: 
     } else if (route === 'revocation' && ctx.status === 200) {
       ctx.body = { success: true }; // the contract answers SuccessEnvelope, not RFC 7009's empty body
     }
+    // temporarily_unavailable (database down): say when to retry, as the /api answers do (RFC 9110 §10.2.3).
+    if (ctx.status === 503) ctx.set('Retry-After', '5');
   });
 
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {

@@ -87,8 +87,7 @@ describe('OAuth client registry', () => {
     const tenant = await app.seed.tenant();
     // PGlite's data directory is locked by the running test app, so the CLI can only share a PostgreSQL database.
     if (app.backend !== 'postgres') this.skip();
-    const c = (app.deps.db.client as { config: { connection: { user: string; host: string; port: string; database: string } } }).config.connection;
-    const url = `postgres://${c.user}@${c.host}:${c.port}/${c.database}`;
+    const url = app.databaseUrl!;
     const run = promisify(execFile);
     const { stdout } = await run('node', ['--import', 'tsx', 'src/cli.ts', 'oauth-client:create', '--tenant', tenant.slug, '--name', 'CLI app',
       '--type', 'confidential', '--redirect-uri', 'https://a.example/cb', '--redirect-uri', 'https://b.example/cb', '--scopes', 'openid profile', '--require-pkce', 'false'],

@@ -9,6 +9,8 @@ export type TestResponse = { status: number; headers: Headers; body: any; text: 
 
 export type TestApp = RunningServer & {
   seed: Seeder;
+  /** The test database's URL on PostgreSQL (undefined on PGlite), for tests that open their own connections. */
+  databaseUrl: string | undefined;
   /** fetch against the app, JSON in (`json`) and out (`body`); `path` is relative to the server root. */
   request(path: string, init?: RequestInit & { json?: unknown }): Promise<TestResponse>;
 };
@@ -29,6 +31,7 @@ export async function startTestApp(): Promise<void> {
   current = {
     ...running,
     seed: createSeeder(running.deps),
+    databaseUrl: database.url,
     request: (p, init) => request(running.url, p, init),
     closeDatabase: () => database.close(),
   };
