@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import { preparedQuery } from '../db/prepared.ts';
 import { iso } from '../db/rows.ts';
 
 export const ROLES = ['owner', 'admin', 'supervisor', 'agent'] as const;
@@ -25,7 +26,7 @@ type AccountRow = {
   password_hash: string; name: string; department_id: string | null; active: boolean; created_at: Date;
 };
 
-const toAccount = (r: AccountRow): Account => ({
+const toAccount = (r: Omit<AccountRow, 'password_hash'>): Account => ({
   id: r.id, tenantId: r.tenant_id, role: r.role, username: r.username, email: r.email,
   emailVerified: r.email_verified, name: r.name, departmentId: r.department_id, active: r.active,
   createdAt: iso(r.created_at)!,
@@ -47,6 +48,24 @@ export async function insertAccount(db: Db, a: NewAccount): Promise<Account> {
 export async function findAccountById(db: Db, id: string): Promise<Account | undefined> {
   const row = await db<AccountRow>('accounts').where({ id }).first();
   return row && toAccount(row);
+}
+
+/** An account with what OIDC claims need of its tenant. */
+export type AccountInTenant = Account & { tenantSlug: string; tenantActive: boolean };
+
+/**
+ * The account and its tenant's slug and status in one round trip, as a prepared statement:
+ * userinfo and every token grant look both up, and each round trip was a measurable share
+ * of their cost (docs/benchmarks.md). A read-only join; only the tenants module writes tenants.
+ * Named columns, not `*`: a prepared statement whose result shape changes under it (a column
+ * added by a newer process's migration) fails with "cached plan must not change result type".
+ */
+export async function findAccountInTenant(db: Db, id: string): Promise<AccountInTenant | undefined> {
+  const [row] = await preparedQuery<Omit<AccountRow, 'password_hash'> & { tenant_slug: string; tenant_active: boolean }>(db, 'accounts.find_in_tenant',
+    `select a.id, a.tenant_id, a.role, a.username, a.email, a.email_verified, a.name, a.department_id,
+       a.active, a.created_at, t.slug as tenant_slug, t.active as tenant_active
+     from accounts a join tenants t on t.id = a.tenant_id where a.id = ? limit 1`, [id]);
+  return row && { ...toAccount(row), tenantSlug: row.tenant_slug, tenantActive: row.tenant_active };
 }
 
 export async function findOwnerByEmail(db: Db, email: string): Promise<AccountWithHash | undefined> {

@@ -1,7 +1,6 @@
 import type { Account as OidcAccount, KoaContextWithOIDC } from 'oidc-provider';
 import type { Db } from '../db/database.ts';
-import { findAccountById } from '../accounts/account-table.ts';
-import { findTenantById } from '../tenants/tenant-table.ts';
+import { findAccountInTenant } from '../accounts/account-table.ts';
 import { unlessDatabaseDown } from './oauth-errors.ts';
 
 /** The claims of one account; oidc-provider releases only those of the granted scopes (SCOPE_CLAIMS). */
@@ -17,18 +16,16 @@ export type RingnityClaims = {
 export function accountFinder(db: Db) {
   return async function findAccount(ctx: KoaContextWithOIDC, sub: string): Promise<OidcAccount | undefined> {
     return unlessDatabaseDown(async () => {
-      const account = await findAccountById(db, sub);
-      if (!account?.active) return undefined;
+      const account = await findAccountInTenant(db, sub);
+      if (!account?.active || !account.tenantActive) return undefined;
       const clientTenant = (ctx.oidc?.client as { tenantId?: string } | undefined)?.tenantId;
       if (clientTenant && clientTenant !== account.tenantId) return undefined;
-      const tenant = await findTenantById(db, account.tenantId);
-      if (!tenant?.active) return undefined;
       const claims: RingnityClaims = {
         sub: account.id,
         name: account.name,
         ...(account.email ? { email: account.email, email_verified: account.emailVerified } : {}),
-        tenant_id: tenant.id,
-        tenant_slug: tenant.slug,
+        tenant_id: account.tenantId,
+        tenant_slug: account.tenantSlug,
         roles: [account.role],
       };
       return { accountId: account.id, claims: () => claims };

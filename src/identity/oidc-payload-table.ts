@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import { preparedQuery } from '../db/prepared.ts';
 import { json } from '../db/rows.ts';
 
 /** What oidc-provider hands its adapter: an artifact's payload (see its docs, "Adapter"). */
@@ -22,35 +23,40 @@ function live(row: PayloadRow | undefined): OidcPayload | undefined {
   return row.consumed_at ? { ...row.payload, consumed: epoch(new Date(row.consumed_at)) } : row.payload;
 }
 
+// The queries oidc-provider makes on every userinfo and token request are prepared statements
+// (see preparedQuery); each lookup goes by an index: the primary key, uid or user_code.
+
 export async function upsertPayload(db: Db, type: string, id: string, payload: OidcPayload, expiresIn: number | undefined): Promise<void> {
-  const row = {
-    type, id, payload: json(payload),
-    grant_id: payload.grantId ?? null, uid: payload.uid ?? null, user_code: payload.userCode ?? null,
-    client_id: payload.clientId ?? null,
-    expires_at: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
-  };
-  await db('oidc_payloads').insert(row).onConflict(['type', 'id']).merge();
+  await preparedQuery(db, 'oidc_payloads.upsert',
+    `insert into oidc_payloads (type, id, payload, grant_id, uid, user_code, client_id, expires_at) values (?, ?, ?, ?, ?, ?, ?, ?)
+     on conflict (type, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
+       user_code = excluded.user_code, client_id = excluded.client_id, expires_at = excluded.expires_at`,
+    [type, id, json(payload), payload.grantId ?? null, payload.uid ?? null, payload.userCode ?? null, payload.clientId ?? null,
+      expiresIn ? new Date(Date.now() + expiresIn * 1000) : null]);
 }
 
-async function findOne(db: Db, where: Record<string, string>): Promise<OidcPayload | undefined> {
-  const row = await db('oidc_payloads').where(where).first('payload', 'expires_at', 'consumed_at');
-  return live(row as PayloadRow | undefined);
+const SELECT_PAYLOAD = 'select payload, expires_at, consumed_at from oidc_payloads where type = ? and';
+
+async function findOne(db: Db, by: 'id' | 'uid' | 'user_code', type: string, value: string): Promise<OidcPayload | undefined> {
+  const [row] = await preparedQuery<PayloadRow>(db, `oidc_payloads.find_by_${by}`, `${SELECT_PAYLOAD} ${by} = ? limit 1`, [type, value]);
+  return live(row);
 }
 
 export async function findPayload(db: Db, type: string, id: string): Promise<OidcPayload | undefined> {
-  return findOne(db, { type, id });
+  return findOne(db, 'id', type, id);
 }
 
 export async function findPayloadByUid(db: Db, type: string, uid: string): Promise<OidcPayload | undefined> {
-  return findOne(db, { type, uid });
+  return findOne(db, 'uid', type, uid);
 }
 
 export async function findPayloadByUserCode(db: Db, type: string, userCode: string): Promise<OidcPayload | undefined> {
-  return findOne(db, { type, user_code: userCode });
+  return findOne(db, 'user_code', type, userCode);
 }
 
 export async function consumePayload(db: Db, type: string, id: string): Promise<void> {
-  await db('oidc_payloads').where({ type, id }).whereNull('consumed_at').update({ consumed_at: db.fn.now() });
+  await preparedQuery(db, 'oidc_payloads.consume',
+    'update oidc_payloads set consumed_at = now() where type = ? and id = ? and consumed_at is null', [type, id]);
 }
 
 export async function destroyPayload(db: Db, type: string, id: string): Promise<void> {

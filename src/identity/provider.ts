@@ -2,7 +2,7 @@ import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'o
 import type { Db } from '../db/database.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import { markOAuthClientUsed } from '../oauth-clients/oauth-clients.ts';
+import { clientUseRecorder } from '../oauth-clients/oauth-clients.ts';
 import { hashSecret, sameSecret } from '../secrets.ts';
 import { createAdapterFactory } from './adapter.ts';
 import { accountFinder } from './claims.ts';
@@ -176,10 +176,11 @@ export function buildProvider(deps: ProviderDeps, keyring: Keyring, cookieKeys: 
     if (ctx.status === 503) ctx.set('Retry-After', '5');
   });
 
+  const recordClientUse = clientUseRecorder(deps.db);
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
     const clientId = ctx.oidc.client?.clientId;
     // Best effort: a failed "last used" stamp must not fail the token response already sent.
-    if (clientId) markOAuthClientUsed(deps.db, clientId).catch((err) => deps.logger.warn({ err: { message: err.message } }, 'could not stamp OAuth client last use'));
+    if (clientId) recordClientUse(clientId).catch((err) => deps.logger.warn({ err: { message: err.message } }, 'could not stamp OAuth client last use'));
   });
   provider.on('server_error', (_ctx, err) => deps.logger.error({ err }, 'oidc-provider server error'));
   return provider;

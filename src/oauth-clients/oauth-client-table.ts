@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import { preparedQuery } from '../db/prepared.ts';
 import { iso, isUuid, json } from '../db/rows.ts';
 
 export type OAuthClientType = 'confidential' | 'public';
@@ -30,6 +31,11 @@ type OAuthClientRow = {
   last_used_at: Date | null; revoked_at: Date | null; created_at: Date; updated_at: Date;
 };
 
+// Named columns, not `*`: a prepared statement whose result shape changes under it (a column
+// added by a newer process's migration) fails with "cached plan must not change result type".
+const CLIENT_COLUMNS = 'id, client_id, tenant_id, name, type, status, allowed_scopes, redirect_uris, require_pkce, secret_hash, ' +
+  'last_used_at, revoked_at, created_at, updated_at';
+
 const toClient = (r: OAuthClientRow): OAuthClient => ({
   id: r.id, clientId: r.client_id, tenantId: r.tenant_id, name: r.name, type: r.type, status: r.status,
   allowedScopes: r.allowed_scopes, redirectUris: r.redirect_uris, requirePkce: r.require_pkce,
@@ -49,9 +55,12 @@ export async function insertOAuthClient(db: Db, c: NewOAuthClientRow): Promise<O
   return toClient(row);
 }
 
-/** Looks a client up by its public `client_id` (uses the unique index). */
+/**
+ * Looks a client up by its public `client_id` (uses the unique index). oidc-provider asks for
+ * the client on every token and userinfo request, so this is a prepared statement.
+ */
 export async function findByClientId(db: Db, clientId: string): Promise<OAuthClientWithSecret | undefined> {
-  const row = await db<OAuthClientRow>('oauth_clients').where({ client_id: clientId }).first();
+  const [row] = await preparedQuery<OAuthClientRow>(db, 'oauth_clients.find_by_client_id', `select ${CLIENT_COLUMNS} from oauth_clients where client_id = ? limit 1`, [clientId]);
   return row && withSecret(row);
 }
 

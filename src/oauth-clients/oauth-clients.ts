@@ -9,6 +9,7 @@ import * as table from './oauth-client-table.ts';
 import type { OAuthClient, OAuthClientType, OAuthClientWithSecret } from './oauth-client-table.ts';
 
 export type { OAuthClient, OAuthClientType } from './oauth-client-table.ts';
+export { clientUseRecorder } from './client-use.ts';
 
 export const CLIENT_ID_PREFIX = 'rn_oauth_';
 const SECRET_PREFIX = 'rn_oauth_secret_';
@@ -73,8 +74,6 @@ export const findOAuthClientByClientId = async (db: Db, clientId: string): Promi
 export const listOAuthClients = (db: Db, tenantId: string) => table.listByTenant(db, tenantId);
 
 export const findOAuthClient = (db: Db, tenantId: string, id: string) => table.findById(db, tenantId, id);
-
-export const markOAuthClientUsed = (db: Db, clientId: string) => table.touchLastUsed(db, clientId);
 
 export type OAuthClientUpdate = Partial<Pick<OAuthClient, 'name' | 'type' | 'redirectUris' | 'allowedScopes' | 'requirePkce' | 'status'>>;
 
