@@ -6,7 +6,7 @@ import { migrate } from './db/migrate.ts';
 import type { Db } from './db/database.ts';
 import { ApiError } from './http/api-error.ts';
 import { audit } from './audit/audit-log.ts';
-import { createAccount } from './accounts/accounts.ts';
+import { createAccount } from './tenants/tenant-accounts.ts';
 import { ROLES, type Role } from './accounts/account-table.ts';
 import { createPlatformAdmin } from './platform/admins.ts';
 import { createTenant } from './tenants/tenants.ts';

@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.ts';
 import { findByTenantEmail, findByUsername, findOwnerByEmail, type AccountWithHash } from '../accounts/account-table.ts';
-import { isEmail } from '../accounts/accounts.ts';
+import { isEmail } from '../accounts/account-rules.ts';
 import { dummyHash, verifyPassword, type PasswordParams } from '../accounts/passwords.ts';
 import { audit } from '../audit/audit-log.ts';
 import { clearFailures, lockedFor, recordFailure, type ThrottleKey } from '../auth/login-throttle.ts';

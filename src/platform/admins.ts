@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.ts';
 import { ApiError } from '../http/api-error.ts';
-import { accountProblems } from '../accounts/accounts.ts';
+import { accountProblems } from '../accounts/account-rules.ts';
 import { hashPassword, type PasswordParams } from '../accounts/passwords.ts';
 import { PLATFORM_ROLES, findPlatformAdminByEmail, insertPlatformAdmin, type PlatformAdmin, type PlatformRole } from './admin-table.ts';
 

@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.ts';
 import { ApiError } from '../http/api-error.ts';
-import { accountProblems } from '../accounts/accounts.ts';
+import { accountProblems } from '../accounts/account-rules.ts';
 import { findOwnerByEmail, insertAccount, type Account } from '../accounts/account-table.ts';
 import { hashPassword, type PasswordParams } from '../accounts/passwords.ts';
 import { DEFAULT_PLAN_SLUG, findPlanBySlug } from '../plans/plan-catalog.ts';

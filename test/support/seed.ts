@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AppDeps } from '../../src/deps.ts';
-import { createAccount } from '../../src/accounts/accounts.ts';
+import { createAccount } from '../../src/tenants/tenant-accounts.ts';
 import type { Role } from '../../src/accounts/account-table.ts';
 import { createPlatformAdmin } from '../../src/platform/admins.ts';
 import { createTenant } from '../../src/tenants/tenants.ts';
