@@ -1,17 +1,19 @@
 /**
  * `npm run bench`: Login with Ringnity throughput against PostgreSQL, next to a bare
- * oidc-provider with its in-memory adapter. Each server under test runs alone in its own
- * child process (bench/serve-*.ts) while this process generates the load, one scenario at a time.
+ * oidc-provider with its in-memory adapter. Each server under test runs in its own child
+ * process (bench/serve-*.ts) while this process generates the load, one scenario at a time,
+ * ours then bare for each scenario, so both sides of a ratio see the same background load.
  * BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) names the server;
  * a throwaway database is created and dropped. BENCH_SECONDS sets the time per scenario.
  * BENCH_ONLY=ringnity|bare runs one side; BENCH_NODE_ARGS passes flags to the children (e.g. --cpu-prof).
  */
+import os from 'node:os';
 import argon2 from 'argon2';
 import knex from 'knex';
 import { loadConfig } from '../src/config.ts';
 import { load, type LoadResult } from './load.ts';
-import { runScenarios, SCENARIO_NAMES } from './scenarios.ts';
-import { startServerUnderTest } from './server-under-test.ts';
+import { prepareScenarios, SCENARIO_NAMES } from './scenarios.ts';
+import { startServerUnderTest, type ServerUnderTest } from './server-under-test.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONNECTIONS = 10;
@@ -26,25 +28,29 @@ async function main() {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const opts = { seconds: SECONDS, connections: CONNECTIONS };
+  const servers: ServerUnderTest[] = [];
+  const start = async (entry: string, env: Record<string, string>) => {
+    const server = await startServerUnderTest(entry, env, NODE_ARGS);
+    servers.push(server);
+    return prepareScenarios(server, opts);
+  };
   try {
-    const ours = ONLY === 'bare' ? undefined : await measure('serve-ringnity.ts', { BENCH_DATABASE_URL: url.toString() }, opts);
-    const bare = ONLY === 'ringnity' ? undefined : await measure('serve-bare.ts', {}, opts);
+    const ours = ONLY === 'bare' ? undefined : await start('serve-ringnity.ts', { BENCH_DATABASE_URL: url.toString() });
+    const bare = ONLY === 'ringnity' ? undefined : await start('serve-bare.ts', {});
+    const results = { ours: [] as LoadResult[], bare: [] as LoadResult[] };
+    // An idle server costs nothing, so both stay up and each scenario runs on ours, then on bare.
+    for (let i = 0; i < SCENARIO_NAMES.length; i++) {
+      if (ours) results.ours.push(await ours[i]());
+      if (bare) results.bare.push(await bare[i]());
+    }
+    await Promise.all(servers.map((s) => s.stop()));
     // Measured with no server running, so the bound is the machine's, not what is left over.
     const hashesPerSecond = await argon2Bound(loadConfig({ NODE_ENV: 'development' }).argon2);
-    report(ours, bare, hashesPerSecond);
+    report(ours && results.ours, bare && results.bare, hashesPerSecond);
   } finally {
+    await Promise.all(servers.map((s) => s.stop()));
     await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.destroy();
-  }
-}
-
-/** Starts one server under test, runs every scenario against it, stops it. */
-async function measure(entry: string, env: Record<string, string>, opts: { seconds: number; connections: number }): Promise<LoadResult[]> {
-  const server = await startServerUnderTest(entry, env, NODE_ARGS);
-  try {
-    return await runScenarios(server, opts);
-  } finally {
-    await server.stop();
   }
 }
 
@@ -58,7 +64,9 @@ async function argon2Bound(params: { memoryCost: number; timeCost: number; paral
 const cells = (r: LoadResult | undefined) => (r ? [r.perSecond.toFixed(0), r.p99ms.toFixed(1), String(r.non2xx)] : ['-', '-', '-']);
 
 function report(ours: LoadResult[] | undefined, bare: LoadResult[] | undefined, hashesPerSecond: number) {
-  console.log(`\n${SECONDS}s per scenario, ${CONNECTIONS} concurrent connections, each server in its own process, Node ${process.version}\n`);
+  console.log(`\n${SECONDS}s per scenario, ${CONNECTIONS} concurrent connections, each server in its own process, Node ${process.version}`);
+  // Anything else running on the machine shifts both columns; the load average makes that visible.
+  console.log(`${os.cpus().length} CPUs (${os.cpus()[0]?.model}), 1-minute load average at the end ${os.loadavg()[0].toFixed(2)}\n`);
   console.log('| scenario | ringnity req/s | p99 ms | non-2xx | bare req/s | p99 ms | non-2xx | ratio |');
   console.log('|---|---|---|---|---|---|---|---|');
   SCENARIO_NAMES.forEach((name, i) => {
