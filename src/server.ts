@@ -20,7 +20,7 @@ export type RunningServer = {
 
 /** config → database → migrations → app → listen. */
 export async function startServer(config: Config, logger: Logger, options: { database?: Database } = {}): Promise<RunningServer> {
-  const database = options.database ?? await openDatabase(config);
+  const database = options.database ?? await openDatabase(config, logger);
   try {
     const applied = await migrate(database.db);
     if (applied.length) logger.info({ migrations: applied }, 'database migrated');
