@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
 import { OIDC_ROUTES, TTL } from '../src/identity/provider.ts';
-import { SCOPE_CLAIMS } from '../src/identity/scopes.ts';
+import { SCOPE_CLAIMS } from '../src/oauth-clients/scopes.ts';
 import { announceReady } from './server-under-test.ts';
 import { BENCH_SCOPES, CALLBACK } from './scenarios.ts';
 

@@ -12,7 +12,7 @@ import { createPlatformAdmin } from './platform/admins.ts';
 import { createTenant } from './tenants/tenants.ts';
 import { findTenantBySlug } from './tenants/tenant-table.ts';
 import { createOAuthClient } from './oauth-clients/oauth-clients.ts';
-import { rotateSigningKey } from './identity/signing-keys.ts';
+import { rotateSigningKey } from './keys/signing-keys.ts';
 
 type Flags = Record<string, string | string[] | undefined>;
 type Command = {

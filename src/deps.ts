@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Config } from './config.ts';
 import type { Contract } from './contract/contract.ts';
-import type { KeyStore } from './identity/signing-keys.ts';
+import type { KeyStore } from './keys/signing-keys.ts';
 import type { Logger } from './logger.ts';
 
 /** What every area's routes and services are built from: passed as plain arguments, no container. */

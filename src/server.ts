@@ -5,7 +5,7 @@ import { loadContract } from './contract/contract.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import type { AppDeps } from './deps.ts';
-import { createKeyStore } from './identity/signing-keys.ts';
+import { createKeyStore } from './keys/signing-keys.ts';
 import type { Logger } from './logger.ts';
 
 export type RunningServer = {

@@ -4,7 +4,7 @@ import type { Db } from '../db/database.ts';
 import { ApiError } from '../http/api-error.ts';
 import { findPlatformAdminById, type PlatformAdmin } from '../platform/admin-table.ts';
 import { findTenantById, type Tenant } from '../tenants/tenant-table.ts';
-import type { RequestMeta } from './request-meta.ts';
+import type { RequestMeta } from '../http/request-meta.ts';
 
 /**
  * Rules shared by login, refresh and the guards: a disabled account, or any account of a

@@ -1,6 +1,6 @@
 import { SignJWT, decodeProtectedHeader, errors, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { ApiError } from '../http/api-error.ts';
-import type { KeyStore } from '../identity/signing-keys.ts';
+import type { KeyStore } from '../keys/signing-keys.ts';
 
 /** The three dashboard token kinds; each is its own audience and `scope` claim. */
 export type TokenKind = 'owner' | 'workspace' | 'platform';

@@ -5,7 +5,7 @@ import { hashSecret, randomToken } from '../secrets.ts';
 import { loadActiveAccount } from './active-subjects.ts';
 import type { OwnerPrincipal } from './guards.ts';
 import type { AuthDeps } from './auth-deps.ts';
-import type { RequestMeta } from './request-meta.ts';
+import type { RequestMeta } from '../http/request-meta.ts';
 import { consumeEntryToken, insertEntryToken } from './entry-token-table.ts';
 import { dashboardUrl } from './workspace-address.ts';
 

@@ -2,7 +2,7 @@ import { ApiError } from '../http/api-error.ts';
 import { verifyAccessToken, type TokenKind } from './dashboard-tokens.ts';
 import type { AuthDeps } from './auth-deps.ts';
 import { endSession, findSessionOfKind, sessionOfRefreshToken } from './refresh-families.ts';
-import type { RequestMeta } from './request-meta.ts';
+import type { RequestMeta } from '../http/request-meta.ts';
 
 export type LogoutCredentials = { refreshToken?: string; accessToken?: string };
 

@@ -6,7 +6,7 @@ import { assertActive, auditDisabled } from './active-subjects.ts';
 import type { AuthDeps } from './auth-deps.ts';
 import type { GoogleIdentity, GoogleVerifier } from './google-identity.ts';
 import { openOwnerSession, type OwnerSession } from './owner-sessions.ts';
-import type { RequestMeta } from './request-meta.ts';
+import type { RequestMeta } from '../http/request-meta.ts';
 
 export type OwnerGoogleLogin =
   | ({ requiresRegistration: false } & OwnerSession)

@@ -10,7 +10,7 @@ import { signAccessToken } from './dashboard-tokens.ts';
 import type { OwnerPrincipal } from './guards.ts';
 import type { PasswordChecker } from './password-login.ts';
 import { rotateRefreshToken, startSession } from './refresh-families.ts';
-import type { RequestMeta } from './request-meta.ts';
+import type { RequestMeta } from '../http/request-meta.ts';
 import { dashboardUrl } from './workspace-address.ts';
 
 /** What owner-me answers; owner login adds the token pair. */

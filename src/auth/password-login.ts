@@ -2,8 +2,8 @@ import { audit, type AuditEntry } from '../audit/audit-log.ts';
 import { dummyHash, verifyPassword, type PasswordParams } from '../accounts/passwords.ts';
 import type { Db } from '../db/database.ts';
 import { ApiError } from '../http/api-error.ts';
-import { clearFailures, lockedFor, recordFailure, type ThrottleKey } from './login-throttle.ts';
-import type { RequestMeta } from './request-meta.ts';
+import { clearFailures, lockedFor, recordFailure, type ThrottleKey } from '../accounts/login-throttle.ts';
+import type { RequestMeta } from '../http/request-meta.ts';
 
 export type PasswordAttempt = {
   /** Audit action, e.g. `owner.login`. */

@@ -4,7 +4,7 @@ import { ApiError } from '../http/api-error.ts';
 import { hashSecret, randomToken } from '../secrets.ts';
 import type { TokenKind } from './dashboard-tokens.ts';
 import { findRefreshToken, insertRefreshToken, markRotated } from './refresh-token-table.ts';
-import type { RequestMeta } from './request-meta.ts';
+import type { RequestMeta } from '../http/request-meta.ts';
 import { findLiveSession, findSessionById, insertSession, revokeSession, type DashboardSession } from './session-table.ts';
 
 const DAY = 24 * 60 * 60;

@@ -11,7 +11,7 @@ import { clearOwnerRefreshCookie, ownerRefreshCookie, setOwnerRefreshCookie } fr
 import { loginOwnerWithGoogle } from './owner-google-login.ts';
 import { getOwnerSession, loginOwner, refreshOwnerSession } from './owner-sessions.ts';
 import { createPasswordChecker } from './password-login.ts';
-import { requestMeta } from './request-meta.ts';
+import { requestMeta } from '../http/request-meta.ts';
 import { workspaceSlugOf } from './workspace-address.ts';
 import { autoLoginWorkspace, loginWorkspace, refreshWorkspaceSession } from './workspace-sessions.ts';
 

@@ -9,7 +9,7 @@ import { redeemEntryToken } from './entry-tokens.ts';
 import type { TokenPair } from './owner-sessions.ts';
 import type { PasswordChecker } from './password-login.ts';
 import { rotateRefreshToken, startSession } from './refresh-families.ts';
-import type { RequestMeta } from './request-meta.ts';
+import type { RequestMeta } from '../http/request-meta.ts';
 
 export type WorkspaceAgent = {
   agentId: string; username: string; name: string; isOwner: boolean; isAdmin: boolean; role: Account['role'];

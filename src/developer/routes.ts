@@ -3,11 +3,11 @@ import type { Context, Middleware, Next } from 'koa';
 import type { AppDeps } from '../deps.ts';
 import { audit } from '../audit/audit-log.ts';
 import { dashboardGuards, dashboardOf } from '../auth/guards.ts';
-import { requestMeta } from '../auth/request-meta.ts';
+import { requestMeta } from '../http/request-meta.ts';
 import { inputOf, operation } from '../contract/operations.ts';
 import { ApiError } from '../http/api-error.ts';
 import { reply } from '../http/reply.ts';
-import { AVAILABLE_SCOPES, RECOMMENDED_SCOPES, SCOPE_CATALOG } from '../identity/scopes.ts';
+import { AVAILABLE_SCOPES, RECOMMENDED_SCOPES, SCOPE_CATALOG } from '../oauth-clients/scopes.ts';
 import {
   createOAuthClient, deleteRevokedOAuthClient, listOAuthClients, revokeOAuthClient, rotateOAuthClientSecret,
   updateOAuthClient, type OAuthClient,

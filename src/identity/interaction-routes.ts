@@ -10,7 +10,7 @@ import { sameSecret } from '../secrets.ts';
 import { findTenantById, type Tenant } from '../tenants/tenant-table.ts';
 import type { AttemptLogin } from './login.ts';
 import type { ProviderHolder } from './provider-holder.ts';
-import { findScope } from './scopes.ts';
+import { findScope } from '../oauth-clients/scopes.ts';
 import { renderView } from './views.ts';
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;

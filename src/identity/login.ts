@@ -3,7 +3,7 @@ import { findByTenantEmail, findByUsername, findOwnerByEmail, type AccountWithHa
 import { isEmail } from '../accounts/account-rules.ts';
 import { dummyHash, verifyPassword, type PasswordParams } from '../accounts/passwords.ts';
 import { audit } from '../audit/audit-log.ts';
-import { clearFailures, lockedFor, recordFailure, type ThrottleKey } from '../auth/login-throttle.ts';
+import { clearFailures, lockedFor, recordFailure, type ThrottleKey } from '../accounts/login-throttle.ts';
 
 export type LoginAttempt = { tenantId: string; clientId: string; login: string; password: string; ip: string; userAgent?: string };
 

@@ -1,5 +1,5 @@
 import type Provider from 'oidc-provider';
-import type { Keyring, KeyStore } from './signing-keys.ts';
+import type { Keyring, KeyStore } from '../keys/signing-keys.ts';
 
 export type HeldProvider = { kid: string; provider: Provider; handle: ReturnType<Provider['callback']> };
 

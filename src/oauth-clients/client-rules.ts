@@ -1,4 +1,4 @@
-import { findScope } from '../identity/scopes.ts';
+import { findScope } from './scopes.ts';
 import type { OAuthClientType } from './oauth-client-table.ts';
 
 /** Hosts where plain http is acceptable (RFC 8252 §7.3, RFC 9700 §2.6). */

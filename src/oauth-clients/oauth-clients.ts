@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.ts';
 import { ApiError } from '../http/api-error.ts';
-import { destroyPayloadsByClientId } from '../identity/oidc-payload-table.ts';
-import { DEFAULT_CLIENT_SCOPES } from '../identity/scopes.ts';
+import { destroyPayloadsByClientId } from '../oidc-store/oidc-payload-table.ts';
+import { DEFAULT_CLIENT_SCOPES } from './scopes.ts';
 import { hashSecret, randomToken } from '../secrets.ts';
 import { findTenantById } from '../tenants/tenant-table.ts';
 import { clientProblems } from './client-rules.ts';

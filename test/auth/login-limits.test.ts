@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { THROTTLE_POLICY } from '../../src/auth/login-throttle.ts';
+import { THROTTLE_POLICY } from '../../src/accounts/login-throttle.ts';
 import { expectContract } from '../support/contract.ts';
 import { useTestApp } from '../support/test-app.ts';
 import { startSiblingApp } from './sibling-app.ts';

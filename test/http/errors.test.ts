@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import Router from '@koa/router';
-import { apiRouter } from '../../src/http/api-router.ts';
+import { apiRouter } from '../../src/contract/api-router.ts';
 import { renderErrors } from '../../src/http/render-errors.ts';
 import { requestContext } from '../../src/http/request-context.ts';
 import { operation, inputOf } from '../../src/contract/operations.ts';

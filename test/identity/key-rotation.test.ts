@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as jose from 'jose';
-import { createKeyStore, KEY_REFRESH_SECONDS, KEY_RETENTION_SECONDS, rotateSigningKey } from '../../src/identity/signing-keys.ts';
+import { createKeyStore, KEY_REFRESH_SECONDS, KEY_RETENTION_SECONDS, rotateSigningKey } from '../../src/keys/signing-keys.ts';
 import { expectContract } from '../support/contract.ts';
 import { ownerAuth } from '../support/dashboard-sessions.ts';
 import { useTestApp } from '../support/test-app.ts';

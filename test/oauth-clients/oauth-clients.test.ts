@@ -5,7 +5,7 @@ import { useTestApp } from '../support/test-app.ts';
 import { createOAuthClient, findActiveOAuthClient, rotateOAuthClientSecret } from '../../src/oauth-clients/oauth-clients.ts';
 import { redirectUriProblem } from '../../src/oauth-clients/client-rules.ts';
 import { normalizeDomain } from '../../src/tenants/domains.ts';
-import { AVAILABLE_SCOPES, SCOPE_CATALOG } from '../../src/identity/scopes.ts';
+import { AVAILABLE_SCOPES, SCOPE_CATALOG } from '../../src/oauth-clients/scopes.ts';
 import { contract } from '../support/contract.ts';
 import { ApiError } from '../../src/http/api-error.ts';
 

@@ -1,12 +1,12 @@
 import { audit } from '../audit/audit-log.ts';
-import { loadActiveAdmin } from '../auth/active-subjects.ts';
-import { signAccessToken } from '../auth/dashboard-tokens.ts';
-import type { AuthDeps } from '../auth/auth-deps.ts';
-import type { PasswordChecker } from '../auth/password-login.ts';
-import { rotateRefreshToken, startSession } from '../auth/refresh-families.ts';
-import type { RequestMeta } from '../auth/request-meta.ts';
+import { loadActiveAdmin } from './active-subjects.ts';
+import { signAccessToken } from './dashboard-tokens.ts';
+import type { AuthDeps } from './auth-deps.ts';
+import type { PasswordChecker } from './password-login.ts';
+import { rotateRefreshToken, startSession } from './refresh-families.ts';
+import type { RequestMeta } from '../http/request-meta.ts';
 import { ApiError } from '../http/api-error.ts';
-import { findPlatformAdminByEmail, type PlatformAdmin } from './admin-table.ts';
+import { findPlatformAdminByEmail, type PlatformAdmin } from '../platform/admin-table.ts';
 
 export type PlatformSession = Pick<PlatformAdmin, 'email' | 'name' | 'role'> & {
   adminId: string; accessToken: string; refreshToken: string; expiresIn: number;

@@ -1,8 +1,8 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
-import type { Contract } from '../contract/contract.ts';
-import { ApiError } from './api-error.ts';
+import type { Contract } from './contract.ts';
+import { ApiError } from '../http/api-error.ts';
 
 /**
  * The `/api` router: JSON bodies with a size limit, then the areas' routers. A request no

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
-import { createPasswordChecker } from '../auth/password-login.ts';
-import { requestMeta } from '../auth/request-meta.ts';
+import { createPasswordChecker } from './password-login.ts';
+import { requestMeta } from '../http/request-meta.ts';
 import { inputOf, operation, type Input } from '../contract/operations.ts';
 import type { AppDeps } from '../deps.ts';
 import { reply } from '../http/reply.ts';
