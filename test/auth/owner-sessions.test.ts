@@ -57,8 +57,16 @@ describe('owner sessions', () => {
       await behindProxy.stop();
     }
     // Without a trusted proxy the same header is ignored.
-    const direct = await login(tenant.ownerEmail, tenant.password, { 'x-forwarded-proto': 'https' });
-    expect(ownerCookie(direct)!.attributes).not.to.include('secure');
+    const direct = await startSiblingApp(app, { TRUST_PROXY: 'false' });
+    try {
+      const res = await direct.request('/api/auth/owner-login', {
+        method: 'POST', json: { email: tenant.ownerEmail, password: tenant.password }, headers: { 'x-forwarded-proto': 'https' },
+      });
+      expect(res.status).to.equal(200);
+      expect(ownerCookie(res)!.attributes).not.to.include('secure');
+    } finally {
+      await direct.stop();
+    }
   });
 
   it('reads the owner session with the access token', async () => {

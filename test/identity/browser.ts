@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { clientAddress } from '../support/test-app.ts';
 
 type Cookie = { name: string; value: string; path: string };
 
@@ -10,7 +11,8 @@ type Cookie = { name: string; value: string; path: string };
 export class Browser {
   private cookies: Cookie[] = [];
 
-  constructor(readonly origin: string, private readonly headers: Record<string, string> = {}) {}
+  // One browser is one client: its own address (honoured by apps that trust the proxy headers).
+  constructor(readonly origin: string, private readonly headers: Record<string, string> = { 'x-forwarded-for': clientAddress() }) {}
 
   private cookieHeader(path: string): string {
     return this.cookies.filter((c) => path.startsWith(c.path)).map((c) => `${c.name}=${c.value}`).join('; ');

@@ -26,13 +26,15 @@ export async function startTestApp(): Promise<void> {
   const database = await createTestDatabase();
   // The OIDC issuer must be the URL the app really answers at, so pick the port first.
   const port = await freePort();
-  const config = loadConfig(testEnv({ PORT: String(port) }));
+  // Behind a "proxy" every test client gets its own address (see clientAddress), so per-IP
+  // login limits never carry over from one test to another.
+  const config = loadConfig(testEnv({ PORT: String(port), TRUST_PROXY: 'true' }));
   const running = await startServer(config, createLogger(config), { database: { ...database, close: async () => {} } });
   current = {
     ...running,
     seed: createSeeder(running.deps),
     databaseUrl: database.url,
-    request: (p, init) => request(running.url, p, init),
+    request: (p, init = {}) => request(running.url, p, { ...init, headers: { 'x-forwarded-for': clientAddress(), ...headersObject(init.headers) } }),
     closeDatabase: () => database.close(),
   };
 }
@@ -71,6 +73,14 @@ export async function request(base: string, p: string, init: RequestInit & { jso
   }
   return { status: res.status, headers: res.headers, body: parsed, text };
 }
+
+/** A random address in 198.18.0.0/15 (RFC 2544, benchmarking): one simulated client. */
+export function clientAddress(): string {
+  const octet = () => Math.floor(Math.random() * 256);
+  return `198.${18 + (octet() % 2)}.${octet()}.${octet()}`;
+}
+
+const headersObject = (headers: RequestInit['headers']): Record<string, string> => Object.fromEntries(new Headers(headers));
 
 /** A TCP port that is free right now (the OS picks it; released before the app binds it). */
 export function freePort(): Promise<number> {
