@@ -4,13 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { runEntry, waitForOutput } from '../support/spawn.ts';
-
-const freePort = () => new Promise<number>((resolve) => {
-  const server = net.createServer().listen(0, () => {
-    const { port } = server.address() as net.AddressInfo;
-    server.close(() => resolve(port));
-  });
-});
+import { freePort } from '../support/test-app.ts';
 
 describe('the server process', function () {
   this.timeout(60_000);
