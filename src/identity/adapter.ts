@@ -1,4 +1,4 @@
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Db } from '../db/database.ts';
 import { findActiveOAuthClient } from '../oauth-clients/oauth-clients.ts';
 import { clientMetadata } from './client-metadata.ts';
@@ -20,10 +20,21 @@ function payloadAdapter(db: Db, type: string): Adapter {
     find: (id) => unlessDatabaseDown(() => payloads.findPayload(db, type, id)) as Promise<AdapterPayload | undefined>,
     findByUid: (uid) => unlessDatabaseDown(() => payloads.findPayloadByUid(db, type, uid)) as Promise<AdapterPayload | undefined>,
     findByUserCode: (code) => unlessDatabaseDown(() => payloads.findPayloadByUserCode(db, type, code)) as Promise<AdapterPayload | undefined>,
-    consume: (id) => unlessDatabaseDown(() => payloads.consumePayload(db, type, id)),
+    consume: (id) => unlessDatabaseDown(() => consumeOnce(db, type, id)),
     destroy: (id) => unlessDatabaseDown(() => payloads.destroyPayload(db, type, id)),
     revokeByGrantId: (grantId) => unlessDatabaseDown(() => payloads.destroyPayloadsByGrantId(db, type, grantId)),
   };
+}
+
+/**
+ * oidc-provider checks `consumed` before it consumes, which two concurrent requests can both
+ * pass. The update is atomic, so a loser is a reuse: like a replayed code or a rotated
+ * refresh token presented again, it revokes the whole grant (RFC 9700 §4.14.2, RFC 6749 §4.1.2).
+ */
+async function consumeOnce(db: Db, type: string, id: string): Promise<void> {
+  if (await payloads.consumePayload(db, type, id)) return;
+  await payloads.destroyGrantOf(db, type, id);
+  throw new errors.InvalidGrant('grant request is invalid');
 }
 
 function clientAdapter(db: Db): Adapter {

@@ -54,9 +54,20 @@ export async function findPayloadByUserCode(db: Db, type: string, userCode: stri
   return findOne(db, 'user_code', type, userCode);
 }
 
-export async function consumePayload(db: Db, type: string, id: string): Promise<void> {
-  await preparedQuery(db, 'oidc_payloads.consume',
-    'update oidc_payloads set consumed_at = now() where type = ? and id = ? and consumed_at is null', [type, id]);
+/**
+ * Marks a single-use artifact (code, refresh token) consumed. Returns false when it already
+ * was: of several concurrent uses, exactly one gets true (the row lock decides).
+ */
+export async function consumePayload(db: Db, type: string, id: string): Promise<boolean> {
+  const rows = await preparedQuery(db, 'oidc_payloads.consume',
+    'update oidc_payloads set consumed_at = now() where type = ? and id = ? and consumed_at is null returning id', [type, id]);
+  return rows.length === 1;
+}
+
+/** Deletes every artifact of the grant an artifact belongs to: the grant, its codes and tokens. */
+export async function destroyGrantOf(db: Db, type: string, id: string): Promise<void> {
+  await db.raw(
+    'delete from oidc_payloads where grant_id = (select grant_id from oidc_payloads where type = ? and id = ?) returning id', [type, id]);
 }
 
 export async function destroyPayload(db: Db, type: string, id: string): Promise<void> {

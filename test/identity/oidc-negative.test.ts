@@ -112,6 +112,31 @@ describe('Login with Ringnity: refusals', () => {
     expect(info.status).to.equal(401);
   });
 
+  it('lets only one of several concurrent uses of a refresh token win, and treats the others as reuse', async () => {
+    const s = await setup();
+    const { tokens } = await codeFlow(app, s.config, s.user, { scope: 'openid profile offline_access', prompt: 'consent' });
+    const attempts = await Promise.all(Array.from({ length: 4 }, () =>
+      tokenEndpoint(app, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, basic(s))));
+    const winners = attempts.filter((r) => r.status === 200);
+    expect(winners, 'exactly one concurrent refresh may succeed').to.have.length(1);
+    for (const loser of attempts.filter((r) => r.status !== 200)) {
+      expect(loser.status).to.equal(400);
+      expect(loser.body.error).to.equal('invalid_grant');
+      expectContract(loser, 'exchangeRingnityOAuthToken');
+    }
+    const next = await tokenEndpoint(app, { grant_type: 'refresh_token', refresh_token: winners[0].body.refresh_token }, basic(s));
+    expect(next.status, 'reuse revokes the whole grant, the winner\'s tokens included').to.equal(400);
+  });
+
+  it('redeems an authorization code once even when it is sent concurrently', async () => {
+    const s = await setup();
+    const { code: authCode, verifier } = await code(s);
+    const form = { grant_type: 'authorization_code', code: authCode, redirect_uri: CALLBACK, code_verifier: verifier! };
+    const attempts = await Promise.all(Array.from({ length: 4 }, () => tokenEndpoint(app, form, basic(s))));
+    expect(attempts.filter((r) => r.status === 200), 'exactly one redemption may succeed').to.have.length(1);
+    for (const loser of attempts.filter((r) => r.status !== 200)) expect(loser.body.error).to.equal('invalid_grant');
+  });
+
   it('issues no refresh token to a client not allowed offline_access', async () => {
     const s = await setup({ allowedScopes: ['openid', 'profile'] });
     const { tokens } = await codeFlow(app, s.config, s.user, { scope: 'openid offline_access', prompt: 'consent' });
