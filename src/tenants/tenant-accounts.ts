@@ -4,7 +4,7 @@ import { accountProblems } from '../accounts/account-rules.ts';
 import { countAgents, findByUsername, findOwnerByEmail, insertAccount, type Account, type Role } from '../accounts/account-table.ts';
 import { hashPassword, type PasswordParams } from '../accounts/passwords.ts';
 import { planQuota } from '../plans/plan-catalog.ts';
-import { findTenantById } from './tenant-table.ts';
+import { findTenantById, lockTenant } from './tenant-table.ts';
 
 export type NewWorkspaceAccount = {
   tenantId: string; username: string; password: string; name: string; role: Role; email?: string | null;
@@ -19,6 +19,7 @@ export async function createAccount(db: Db, passwords: PasswordParams, input: Ne
   return db.transaction(async (trx) => {
     const tenant = await findTenantById(trx, input.tenantId);
     if (!tenant) throw new ApiError('NOT_FOUND', 404, 'Tenant not found');
+    await lockTenant(trx, tenant.id); // concurrent creations can't overshoot the agents quota
     if (await findByUsername(trx, tenant.id, username)) {
       throw new ApiError('CONFLICT', 409, `username "${username}" is already taken in this tenant`);
     }
