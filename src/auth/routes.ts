@@ -51,7 +51,11 @@ export function dashboardAuthRoutes(deps: AppDeps): Router {
     // A trusted client's explicit body token wins; browsers send the cookie.
     const token = body.refreshToken || ownerRefreshCookie(ctx);
     if (!token) throw missingRefreshToken('in the ownerRefreshToken cookie or as body refreshToken');
-    const pair = await refreshOwnerSession(deps, token, requestMeta(ctx));
+    const pair = await refreshOwnerSession(deps, token, requestMeta(ctx)).catch((err) => {
+      // A dead cookie would only fail again: drop it so the dashboard goes to its login page.
+      if (!body.refreshToken && err instanceof ApiError && err.status === 401) clearOwnerRefreshCookie(ctx);
+      throw err;
+    });
     setOwnerRefreshCookie(ctx, pair.refreshToken);
     reply(ctx, 200, pair);
   });

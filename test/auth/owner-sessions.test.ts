@@ -189,6 +189,7 @@ describe('owner sessions', () => {
 
     const refresh = await app.request('/api/auth/owner-refresh', { method: 'POST', headers: cookie });
     expect(refresh.status).to.equal(401);
+    expect(ownerCookie(refresh)?.value, 'a dead cookie is dropped').to.equal('');
     const me = await app.request('/api/auth/owner-me', { headers: { authorization: `Bearer ${session.accessToken}` } });
     expect(me.status).to.equal(401);
     expect((await listAudit(app.deps.db, { tenantId: tenant.id, action: 'owner.logout' })).length).to.equal(1);
