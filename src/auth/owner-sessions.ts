@@ -8,7 +8,7 @@ import { assertActive, auditDisabled, loadActiveAccount } from './active-subject
 import type { AuthDeps } from './auth-deps.ts';
 import { signAccessToken } from './dashboard-tokens.ts';
 import type { OwnerPrincipal } from './guards.ts';
-import type { PasswordChecker } from './password-login.ts';
+import type { PasswordChecker } from '../accounts/password-check.ts';
 import { rotateRefreshToken, startSession } from './refresh-families.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
 import { dashboardUrl } from './workspace-address.ts';

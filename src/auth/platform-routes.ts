@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { createPasswordChecker } from './password-login.ts';
+import { createPasswordChecker } from '../accounts/password-check.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { inputOf, operation, type Input } from '../contract/operations.ts';
 import type { AppDeps } from '../deps.ts';

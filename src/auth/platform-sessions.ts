@@ -2,7 +2,7 @@ import { audit } from '../audit/audit-log.ts';
 import { loadActiveAdmin } from './active-subjects.ts';
 import { signAccessToken } from './dashboard-tokens.ts';
 import type { AuthDeps } from './auth-deps.ts';
-import type { PasswordChecker } from './password-login.ts';
+import type { PasswordChecker } from '../accounts/password-check.ts';
 import { rotateRefreshToken, startSession } from './refresh-families.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
 import { ApiError } from '../http/api-error.ts';

@@ -10,7 +10,7 @@ import { logout } from './logout.ts';
 import { clearOwnerRefreshCookie, ownerRefreshCookie, setOwnerRefreshCookie } from './owner-cookie.ts';
 import { loginOwnerWithGoogle } from './owner-google-login.ts';
 import { getOwnerSession, loginOwner, refreshOwnerSession } from './owner-sessions.ts';
-import { createPasswordChecker } from './password-login.ts';
+import { createPasswordChecker } from '../accounts/password-check.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { workspaceSlugOf } from './workspace-address.ts';
 import { autoLoginWorkspace, loginWorkspace, refreshWorkspaceSession } from './workspace-sessions.ts';

@@ -7,7 +7,7 @@ import type { AuthDeps } from './auth-deps.ts';
 import { signAccessToken } from './dashboard-tokens.ts';
 import { redeemEntryToken } from './entry-tokens.ts';
 import type { TokenPair } from './owner-sessions.ts';
-import type { PasswordChecker } from './password-login.ts';
+import type { PasswordChecker } from '../accounts/password-check.ts';
 import { rotateRefreshToken, startSession } from './refresh-families.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
 

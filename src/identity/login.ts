@@ -1,9 +1,10 @@
 import type { Db } from '../db/database.ts';
 import { findByTenantEmail, findByUsername, findOwnerByEmail, type AccountWithHash } from '../accounts/account-table.ts';
 import { isEmail } from '../accounts/account-rules.ts';
-import { dummyHash, verifyPassword, type PasswordParams } from '../accounts/passwords.ts';
+import { createPasswordChecker } from '../accounts/password-check.ts';
+import type { PasswordParams } from '../accounts/passwords.ts';
 import { audit } from '../audit/audit-log.ts';
-import { clearFailures, lockedFor, recordFailure, type ThrottleKey } from '../accounts/login-throttle.ts';
+import { ApiError } from '../http/api-error.ts';
 
 export type LoginAttempt = { tenantId: string; clientId: string; login: string; password: string; ip: string; userAgent?: string };
 
@@ -16,13 +17,12 @@ export type LoginOutcome =
   | { kind: 'other_tenant' };
 
 /**
- * The Login with Ringnity password check, with per-account and per-IP throttling shared
- * by every process (login_throttle) and an audit entry for each outcome. The dummy hash
- * is made once per factory so unknown accounts cost one verification, like known ones.
+ * The Login with Ringnity password check: the same throttled, audited check as the
+ * dashboards (per account and per IP, shared by every process), with the outcome the
+ * login page shows. A disabled account is checked like an unknown one.
  */
 export function createLoginService(db: Db, passwords: PasswordParams) {
-  let dummy: Promise<string> | undefined;
-  const dummyHashOnce = () => (dummy ??= dummyHash(passwords));
+  const checkPassword = createPasswordChecker(passwords);
 
   async function findCandidate(tenantId: string, login: string): Promise<AccountWithHash | undefined> {
     if (!isEmail(login)) return findByUsername(db, tenantId, login);
@@ -32,29 +32,28 @@ export function createLoginService(db: Db, passwords: PasswordParams) {
 
   return async function attemptLogin(attempt: LoginAttempt): Promise<LoginOutcome> {
     const login = attempt.login.trim().toLowerCase();
-    const keys: ThrottleKey[] = [{ kind: 'account', id: `oidc:${attempt.tenantId}:${login}` }, { kind: 'ip', id: attempt.ip }];
-    const base = { tenantId: attempt.tenantId, ip: attempt.ip, userAgent: attempt.userAgent, targetType: 'oauth_client', targetId: attempt.clientId };
-
-    const retryAfterSeconds = await lockedFor(db, keys);
-    if (retryAfterSeconds > 0) {
-      await audit(db, { ...base, action: 'oidc.login', outcome: 'failure', actorType: 'anonymous', details: { reason: 'throttled' } });
-      return { kind: 'locked', retryAfterSeconds };
-    }
-
     const account = login && attempt.password ? await findCandidate(attempt.tenantId, login) : undefined;
-    const matches = await verifyPassword(account?.passwordHash ?? await dummyHashOnce(), attempt.password);
-    if (!account || !matches || !account.active) {
-      await recordFailure(db, keys);
-      await audit(db, { ...base, action: 'oidc.login', outcome: 'failure', actorType: 'anonymous', details: { reason: 'invalid_credentials' } });
-      return { kind: 'invalid' };
+    const target = { targetType: 'oauth_client', targetId: attempt.clientId };
+    try {
+      await checkPassword(db, {
+        action: 'oidc.login', accountKey: `oidc:${attempt.tenantId}:${login}`,
+        passwordHash: account?.active ? account.passwordHash : undefined, password: attempt.password,
+        actor: account ? { tenantId: attempt.tenantId, actorType: 'account', actorId: account.id } : { tenantId: attempt.tenantId },
+        target, meta: { ip: attempt.ip, userAgent: attempt.userAgent },
+      });
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      if (err.code === 'RATE_LIMITED') return { kind: 'locked', retryAfterSeconds: Number(err.headers?.['Retry-After']) };
+      if (err.code === 'INVALID_CREDENTIALS') return { kind: 'invalid' };
+      throw err;
     }
-    await clearFailures(db, keys[0]);
-    if (account.tenantId !== attempt.tenantId) {
-      await audit(db, { ...base, action: 'oidc.login', outcome: 'failure', actorType: 'account', actorId: account.id, details: { reason: 'other_tenant' } });
+    const entry = { action: 'oidc.login', tenantId: attempt.tenantId, actorType: 'account' as const, actorId: account!.id, ...target, ip: attempt.ip, userAgent: attempt.userAgent };
+    if (account!.tenantId !== attempt.tenantId) {
+      await audit(db, { ...entry, outcome: 'failure', details: { reason: 'other_tenant' } });
       return { kind: 'other_tenant' };
     }
-    await audit(db, { ...base, action: 'oidc.login', outcome: 'success', actorType: 'account', actorId: account.id });
-    return { kind: 'success', accountId: account.id };
+    await audit(db, { ...entry, outcome: 'success' });
+    return { kind: 'success', accountId: account!.id };
   };
 }
 

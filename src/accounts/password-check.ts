@@ -1,8 +1,8 @@
 import { audit, type AuditEntry } from '../audit/audit-log.ts';
-import { dummyHash, verifyPassword, type PasswordParams } from '../accounts/passwords.ts';
+import { dummyHash, verifyPassword, type PasswordParams } from './passwords.ts';
 import type { Db } from '../db/database.ts';
 import { ApiError } from '../http/api-error.ts';
-import { clearFailures, lockedFor, recordFailure, type ThrottleKey } from '../accounts/login-throttle.ts';
+import { clearFailures, lockedFor, recordFailure, type ThrottleKey } from './login-throttle.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
 
 export type PasswordAttempt = {
@@ -13,8 +13,9 @@ export type PasswordAttempt = {
   /** The stored hash, or undefined when no such account exists. */
   passwordHash: string | undefined;
   password: string;
-  /** Who the attempt was for, when known (for the audit log). */
+  /** Who the attempt was for, when known, and what it was for (for the audit log). */
   actor?: Pick<AuditEntry, 'tenantId' | 'actorType' | 'actorId'>;
+  target?: Pick<AuditEntry, 'targetType' | 'targetId'>;
   meta: RequestMeta;
 };
 
@@ -33,7 +34,7 @@ export function createPasswordChecker(params: PasswordParams): PasswordChecker {
   return async (db, attempt) => {
     const keys: ThrottleKey[] = [{ kind: 'account', id: attempt.accountKey }, { kind: 'ip', id: attempt.meta.ip }];
     const record = (outcome: 'success' | 'failure', details: Record<string, unknown>) => audit(db, {
-      action: attempt.action, outcome, actorType: 'anonymous', ...attempt.actor,
+      action: attempt.action, outcome, actorType: 'anonymous', ...attempt.actor, ...attempt.target,
       ip: attempt.meta.ip, userAgent: attempt.meta.userAgent, details,
     });
 
