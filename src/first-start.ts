@@ -1,7 +1,7 @@
 import type { AppDeps } from './deps.ts';
 import { countTenants, findTenantBySlug } from './tenants/tenant-table.ts';
 import { createTenant } from './tenants/tenants.ts';
-import { createOAuthClient, findOAuthClientByClientId } from './oauth-clients/oauth-clients.ts';
+import { createDemoOAuthClient, findOAuthClientByClientId } from './oauth-clients/oauth-clients.ts';
 
 export const DEMO = { slug: 'demo', name: 'Demo Company', ownerEmail: 'owner@demo.ringnity.test', ownerPassword: 'demo-password-123' };
 
@@ -21,11 +21,10 @@ export async function firstStartHint({ config, db, logger }: AppDeps): Promise<v
     }
     const tenant = await findTenantBySlug(db, DEMO.slug);
     if (tenant && !await findOAuthClientByClientId(db, DEMO_OAUTH_CLIENT.clientId)) {
-      await createOAuthClient(db, {
-        tenantId: tenant.id, name: 'Demo app', type: 'confidential', redirectUris: DEMO_OAUTH_CLIENT.redirectUris,
+      await createDemoOAuthClient(db, {
+        tenantId: tenant.id, name: 'Demo app', redirectUris: DEMO_OAUTH_CLIENT.redirectUris, requirePkce: false,
         allowedScopes: ['openid', 'profile', 'email', 'tenant.read', 'roles.read', 'offline_access', 'developer.read', 'sdk.keys.read', 'tenant.domains.write'],
-        requirePkce: false, fixedCredentials: { clientId: DEMO_OAUTH_CLIENT.clientId, clientSecret: DEMO_OAUTH_CLIENT.clientSecret },
-      });
+      }, { clientId: DEMO_OAUTH_CLIENT.clientId, clientSecret: DEMO_OAUTH_CLIENT.clientSecret });
       logger.warn({ clientId: DEMO_OAUTH_CLIENT.clientId }, 'DEMO=1: seeded the demo OAuth client (demo-only credentials, see docs/oidc.md)');
     }
     return;

@@ -4,13 +4,13 @@ import type { AppDeps } from '../deps.ts';
 import { audit } from '../audit/audit-log.ts';
 import { dashboardGuards, dashboardOf } from '../auth/guards.ts';
 import { requestMeta } from '../http/request-meta.ts';
-import { inputOf, operation } from '../contract/operations.ts';
+import { inputOf, operation, type Input } from '../contract/operations.ts';
 import { ApiError } from '../http/api-error.ts';
 import { reply } from '../http/reply.ts';
 import { AVAILABLE_SCOPES, RECOMMENDED_SCOPES, SCOPE_CATALOG } from '../oauth-clients/scopes.ts';
 import {
   createOAuthClient, deleteRevokedOAuthClient, listOAuthClients, revokeOAuthClient, rotateOAuthClientSecret,
-  updateOAuthClient, type OAuthClient,
+  updateOAuthClient, type NewOAuthClientInput, type OAuthClient,
 } from '../oauth-clients/oauth-clients.ts';
 import {
   createServerApiCredential, disableServerApiCredential, listServerApiCredentials, rotateServerApiCredential,
@@ -70,14 +70,16 @@ export function developerRoutes(deps: AppDeps): Router {
   });
 
   manage('createServerApiCredential', async (ctx) => {
-    const { credential, secret } = await createServerApiCredential(db, dashboardOf(ctx).tenantId, inputOf(ctx).body);
+    const { name, environment, scopes } = inputOf(ctx).body;
+    const { credential, secret } = await createServerApiCredential(db, dashboardOf(ctx).tenantId, { name, environment, scopes });
     await record(ctx, 'server_api_credential.created', 'server_api_credential', credential.id, { scopes: credential.scopes, environment: credential.environment });
     reply(ctx, 201, { credential: credentialView(credential), secret }, SECRET_WARNING);
   });
 
   manage('updateServerApiCredential', async (ctx) => {
     const { params, body } = inputOf(ctx);
-    const credential = await updateServerApiCredential(db, dashboardOf(ctx).tenantId, params.credentialId, body);
+    const { name, environment, scopes, isActive } = body;
+    const credential = await updateServerApiCredential(db, dashboardOf(ctx).tenantId, params.credentialId, { name, environment, scopes, isActive });
     await record(ctx, 'server_api_credential.updated', 'server_api_credential', credential.id, { fields: Object.keys(body) });
     reply(ctx, 200, { credential: credentialView(credential) });
   });
@@ -107,7 +109,9 @@ export function developerRoutes(deps: AppDeps): Router {
   });
 
   manage('createOAuthClient', async (ctx) => {
-    const { oauthClient, clientSecret } = await createOAuthClient(db, { tenantId: dashboardOf(ctx).tenantId, ...inputOf(ctx).body });
+    // Only the contract's fields: the tenant is the caller's, never something the body names.
+    const { name, type, redirectUris, allowedScopes, requirePkce } = inputOf<Input<NewOAuthClientInput>>(ctx).body;
+    const { oauthClient, clientSecret } = await createOAuthClient(db, { tenantId: dashboardOf(ctx).tenantId, name, type, redirectUris, allowedScopes, requirePkce });
     await record(ctx, 'oauth_client.created', 'oauth_client', oauthClient.id, { clientId: oauthClient.clientId, type: oauthClient.type });
     const warning = clientSecret ? SECRET_WARNING : 'Public clients have no secret: they must use PKCE (S256).';
     reply(ctx, 201, { oauthClient: clientView(oauthClient), ...(clientSecret ? { clientSecret } : {}), warning });
@@ -115,7 +119,8 @@ export function developerRoutes(deps: AppDeps): Router {
 
   manage('updateOAuthClient', async (ctx) => {
     const { params, body } = inputOf(ctx);
-    const oauthClient = await updateOAuthClient(db, dashboardOf(ctx).tenantId, params.oauthClientId, body);
+    const { name, type, redirectUris, allowedScopes, requirePkce, status } = body;
+    const oauthClient = await updateOAuthClient(db, dashboardOf(ctx).tenantId, params.oauthClientId, { name, type, redirectUris, allowedScopes, requirePkce, status });
     await record(ctx, 'oauth_client.updated', 'oauth_client', oauthClient.id, { clientId: oauthClient.clientId, fields: Object.keys(body) });
     reply(ctx, 200, { oauthClient: clientView(oauthClient) });
   });

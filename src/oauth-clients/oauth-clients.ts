@@ -25,14 +25,23 @@ export type NewOAuthClientInput = {
   redirectUris: string[];
   allowedScopes?: string[];
   requirePkce?: boolean;
-  /** Fixed credentials, for seeding demo data only; normally both are random. */
-  fixedCredentials?: { clientId: string; clientSecret?: string };
 };
 
 /** The client, and its secret when confidential: the only time the plaintext secret exists. */
 export type OAuthClientWithNewSecret = { oauthClient: OAuthClient; clientSecret?: string };
 
-export async function createOAuthClient(db: Db, input: NewOAuthClientInput): Promise<OAuthClientWithNewSecret> {
+/** A new client with a random client_id and, when confidential, a random secret. */
+export function createOAuthClient(db: Db, input: NewOAuthClientInput): Promise<OAuthClientWithNewSecret> {
+  const confidential = (input.type ?? 'confidential') === 'confidential';
+  return insertNewClient(db, input, { clientId: newClientId(), clientSecret: confidential ? newSecret() : undefined });
+}
+
+/** DEMO=1 only: a client with published, well-known credentials (README "Demo data"). */
+export function createDemoOAuthClient(db: Db, input: NewOAuthClientInput, credentials: { clientId: string; clientSecret: string }): Promise<OAuthClientWithNewSecret> {
+  return insertNewClient(db, { ...input, type: 'confidential' }, credentials);
+}
+
+async function insertNewClient(db: Db, input: NewOAuthClientInput, credentials: { clientId: string; clientSecret?: string }): Promise<OAuthClientWithNewSecret> {
   const type = input.type ?? 'confidential';
   const settings = {
     name: input.name.trim(), type, redirectUris: [...new Set(input.redirectUris)],
@@ -42,13 +51,9 @@ export async function createOAuthClient(db: Db, input: NewOAuthClientInput): Pro
   if (problems.length) throw new ApiError('VALIDATION_FAILED', 400, 'Invalid OAuth client', problems);
   if (!await findTenantById(db, input.tenantId)) throw new ApiError('NOT_FOUND', 404, 'Tenant not found');
 
-  const fixed = input.fixedCredentials;
-  if (fixed && (!fixed.clientId.startsWith(CLIENT_ID_PREFIX) || fixed.clientId.length < CLIENT_ID_PREFIX.length + 24)) {
-    throw new ApiError('VALIDATION_FAILED', 400, `clientId must be ${CLIENT_ID_PREFIX} followed by at least 24 characters`);
-  }
-  const clientSecret = type === 'confidential' ? (fixed?.clientSecret ?? newSecret()) : undefined;
+  const { clientId, clientSecret } = credentials;
   const oauthClient = await table.insertOAuthClient(db, {
-    id: crypto.randomUUID(), clientId: fixed?.clientId ?? newClientId(), tenantId: input.tenantId, ...settings,
+    id: crypto.randomUUID(), clientId, tenantId: input.tenantId, ...settings,
     // Public clients can't keep a secret, so PKCE is what binds their code to them.
     requirePkce: type === 'public' ? true : (input.requirePkce ?? true),
     secretHash: clientSecret ? hashSecret(clientSecret) : null,

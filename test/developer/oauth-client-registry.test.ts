@@ -185,6 +185,20 @@ describe('OAuth client registry (dashboard)', () => {
     expect(list.body.data.oauthClients[0]).to.include({ name: 'Theirs', status: 'active' });
   });
 
+  it("creates the client in the caller's tenant, whatever the body says, with fresh credentials", async () => {
+    const mine = await owned();
+    const theirs = await owned();
+    const res = await create(mine.headers, {
+      name: 'Sneaky', redirectUris: [CALLBACK], tenantId: theirs.tenant.id,
+      fixedCredentials: { clientId: 'rn_oauth_chosen00000000000000000000', clientSecret: 'chosen' },
+    });
+    expect(res.status).to.equal(201);
+    expect(res.body.data.oauthClient.clientId).to.not.equal('rn_oauth_chosen00000000000000000000');
+    expect(res.body.data.clientSecret).to.not.equal('chosen');
+    expect((await app.request(base, { headers: theirs.headers })).body.data.oauthClients).to.deep.equal([]);
+    expect((await app.request(base, { headers: mine.headers })).body.data.oauthClients).to.have.length(1);
+  });
+
   it('audits the lifecycle without secrets', async () => {
     const { tenant, headers } = await owned();
     const { oauthClient, clientSecret } = (await create(headers, { name: 'A', redirectUris: [CALLBACK] })).body.data;
