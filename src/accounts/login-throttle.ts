@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import { hashSecret } from '../secrets.ts';
 
 /** Limits per key kind: failures allowed inside the window, then a lockout. */
 export const THROTTLE_POLICY = {
@@ -8,11 +9,12 @@ export const THROTTLE_POLICY = {
 
 export type ThrottleKey = { kind: keyof typeof THROTTLE_POLICY; id: string };
 
-const keyOf = (k: ThrottleKey) => `${k.kind}:${k.id.toLowerCase()}`;
+// Hashed: what a caller typed as a login name can be any length, and a key must fit the index.
+export const throttleRowKey = (k: ThrottleKey) => `${k.kind}:${hashSecret(k.id.toLowerCase())}`;
 
 /** Seconds until the first of these keys is unlocked, or 0 when none is locked. */
 export async function lockedFor(db: Db, keys: ThrottleKey[]): Promise<number> {
-  const rows = await db('login_throttle').whereIn('key', keys.map(keyOf)).where('locked_until', '>', db.fn.now())
+  const rows = await db('login_throttle').whereIn('key', keys.map(throttleRowKey)).where('locked_until', '>', db.fn.now())
     .select(db.raw('ceil(extract(epoch from max(locked_until) - now()))::int as seconds'));
   return Number(rows[0]?.seconds ?? 0);
 }
@@ -30,11 +32,11 @@ export async function recordFailure(db: Db, keys: ThrottleKey[]): Promise<void> 
         locked_until = CASE
           WHEN login_throttle.window_started_at >= now() - make_interval(secs => ?) AND login_throttle.failures + 1 >= ?
           THEN now() + make_interval(secs => ?) ELSE login_throttle.locked_until END`,
-    [keyOf(k), p.windowSeconds, p.windowSeconds, p.windowSeconds, p.maxFailures, p.lockSeconds]);
+    [throttleRowKey(k), p.windowSeconds, p.windowSeconds, p.windowSeconds, p.maxFailures, p.lockSeconds]);
   }
 }
 
 /** A successful login clears the account's counter (the IP's stays: it may be guessing many accounts). */
 export async function clearFailures(db: Db, key: ThrottleKey): Promise<void> {
-  await db('login_throttle').where({ key: keyOf(key) }).del().returning('key');
+  await db('login_throttle').where({ key: throttleRowKey(key) }).del().returning('key');
 }

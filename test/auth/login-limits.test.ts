@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { THROTTLE_POLICY } from '../../src/accounts/login-throttle.ts';
 import { expectContract } from '../support/contract.ts';
 import { useTestApp } from '../support/test-app.ts';
 import { startSiblingApp } from './sibling-app.ts';
+import { throttleRowKey, type ThrottleKey } from '../../src/accounts/login-throttle.ts';
 
 /** Brute-force limits on every password login, counted in the database. */
 describe('login rate limits', () => {
@@ -20,8 +22,8 @@ describe('login rate limits', () => {
 
   const post = (path: string, json: unknown, ip: string) => proxied.request(path, { method: 'POST', json, headers: { 'x-forwarded-for': ip } });
 
-  async function unlock(key: string) {
-    await app.deps.db('login_throttle').where({ key }).update({ locked_until: app.deps.db.raw("now() - interval '1 second'"), window_started_at: app.deps.db.raw("now() - interval '1 day'") });
+  async function unlock(k: ThrottleKey) {
+    await app.deps.db('login_throttle').where({ key: throttleRowKey(k) }).update({ locked_until: app.deps.db.raw("now() - interval '1 second'"), window_started_at: app.deps.db.raw("now() - interval '1 day'") });
   }
 
   it('locks an owner account after repeated failures with 429 and Retry-After, even for the right password', async () => {
@@ -38,9 +40,9 @@ describe('login rate limits', () => {
     expectContract(locked, 'loginOwner');
 
     // Once the lock has run out, the right password works and clears the count.
-    await unlock(`account:owner:${tenant.ownerEmail}`);
+    await unlock({ kind: 'account', id: `owner:${tenant.ownerEmail}` });
     expect((await post('/api/auth/owner-login', { email: tenant.ownerEmail, password: tenant.password }, freshIp())).status).to.equal(200);
-    const row = await app.deps.db('login_throttle').where({ key: `account:owner:${tenant.ownerEmail}` }).first();
+    const row = await app.deps.db('login_throttle').where({ key: throttleRowKey({ kind: 'account', id: `owner:${tenant.ownerEmail}` }) }).first();
     expect(row).to.equal(undefined);
   });
 
@@ -56,7 +58,22 @@ describe('login rate limits', () => {
     expectContract(res, 'loginWorkspace');
     // Another address is not affected.
     expect((await post('/api/auth/workspace-login', { username: agent.username, password: agent.password, slug: tenant.slug }, freshIp())).status).to.equal(200);
-    await unlock(`ip:${ip}`);
+    await unlock({ kind: 'ip', id: ip });
+  });
+
+  it('answers a huge login name with the usual 401, never a 500', async () => {
+    const tenant = await app.seed.tenant();
+    const long = randomBytes(6_000).toString('hex'); // random, so PostgreSQL can't compress it under the index limit
+    const cases: Array<[string, string, Record<string, unknown>]> = [
+      ['/api/auth/workspace-login', 'loginWorkspace', { username: long, password: 'whatever-password', slug: tenant.slug }],
+      ['/api/auth/owner-login', 'loginOwner', { email: `${'a'.repeat(60)}@${'b'.repeat(60)}.${'c'.repeat(60)}.example.com`, password: long }],
+      ['/api/platform/auth/login', 'loginPlatformAdmin', { email: `${'a'.repeat(60)}@example.com`, password: long }],
+    ];
+    for (const [path, operationId, json] of cases) {
+      const res = await post(path, json, freshIp());
+      expect(res.status, path).to.equal(401);
+      expectContract(res, operationId);
+    }
   });
 
   it('limits workspace and platform logins per account too', async () => {
