@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Db } from '../db/database.ts';
+import { findAccountInTenant } from '../accounts/account-table.ts';
 import { findActiveOAuthClient } from '../oauth-clients/oauth-clients.ts';
 import { unlessDatabaseDown } from './oauth-errors.ts';
 
@@ -15,7 +16,7 @@ export class BearerError extends Error {
 
 /**
  * Resolves `Authorization: Bearer <access token>` issued by Login with Ringnity: the token
- * must be live, its client active, and it must carry one of `anyOfScopes`.
+ * must be live, its client, account and tenant active, and it must carry one of `anyOfScopes`.
  */
 export async function requireOAuthToken(ctx: Context, db: Db, provider: Provider, anyOfScopes: string[]): Promise<OAuthCaller> {
   const match = /^Bearer ([\x21-\x7e]+)$/i.exec(ctx.get('authorization'));
@@ -23,10 +24,14 @@ export async function requireOAuthToken(ctx: Context, db: Db, provider: Provider
   const token = await unlessDatabaseDown(() => provider.AccessToken.find(match[1]));
   if (!token || token.isExpired) throw new BearerError(401, 'invalid_token', 'the access token is invalid or expired');
   const client = await unlessDatabaseDown(() => findActiveOAuthClient(db, token.clientId!));
-  if (!client || !token.accountId) throw new BearerError(401, 'invalid_token', 'the access token is invalid or expired');
+  // As at userinfo: the token dies with its account or tenant (disabled) and with its client (revoked).
+  const account = token.accountId ? await unlessDatabaseDown(() => findAccountInTenant(db, token.accountId!)) : undefined;
+  if (!client || !account?.active || !account.tenantActive || account.tenantId !== client.tenantId) {
+    throw new BearerError(401, 'invalid_token', 'the access token is invalid or expired');
+  }
   const scopes = new Set(String(token.scope ?? '').split(' ').filter(Boolean));
   if (!anyOfScopes.some((s) => scopes.has(s))) {
     throw new BearerError(403, 'insufficient_scope', `the access token needs the scope ${anyOfScopes.join(' or ')}`, anyOfScopes.join(' '));
   }
-  return { clientId: client.clientId, tenantId: client.tenantId, accountId: token.accountId, scopes };
+  return { clientId: client.clientId, tenantId: client.tenantId, accountId: account.id, scopes };
 }

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { expectContract } from '../support/contract.ts';
 import { useTestApp } from '../support/test-app.ts';
 import { planQuota } from '../../src/plans/plan-catalog.ts';
+import { setAccountActive } from '../../src/accounts/account-table.ts';
+import { setTenantActive } from '../../src/tenants/tenant-table.ts';
 import { codeFlow, relyingParty } from './oidc-helpers.ts';
 
 describe('Login with Ringnity: tenant endpoints', () => {
@@ -13,7 +15,7 @@ describe('Login with Ringnity: tenant endpoints', () => {
     const client = await app.seed.oauthClient(tenant.id, { allowedScopes: ['openid', 'developer.read', 'sdk.keys.read', 'tenant.domains.write'] });
     const config = await relyingParty(app, client);
     const { tokens } = await codeFlow(app, config, user, { scope });
-    return { tenant, auth: { authorization: `Bearer ${tokens.access_token}` } };
+    return { tenant, user, auth: { authorization: `Bearer ${tokens.access_token}` } };
   }
 
   it('gives the public widget key to a token with developer.read', async () => {
@@ -41,6 +43,21 @@ describe('Login with Ringnity: tenant endpoints', () => {
     expect(denied.status).to.equal(403);
     expect(denied.body.error).to.equal('insufficient_scope');
     expectContract(denied, 'addRingnityOAuthAllowedDomain');
+  });
+
+  it("refuses a token whose account or tenant was disabled after it was issued", async () => {
+    const first = await tokenWith('openid developer.read tenant.domains.write');
+    await setAccountActive(app.deps.db, first.user.id, false);
+    const res = await app.request('/oauth/tenant/allowed-domains', { method: 'POST', headers: first.auth, json: { domain: 'shop.example.com' } });
+    expect(res.status).to.equal(401);
+    expect(res.body.error).to.equal('invalid_token');
+    expectContract(res, 'addRingnityOAuthAllowedDomain');
+
+    const second = await tokenWith('openid developer.read');
+    await setTenantActive(app.deps.db, second.tenant.id, false);
+    const read = await app.request('/oauth/tenant/widget-key', { headers: second.auth });
+    expect(read.status).to.equal(401);
+    expectContract(read, 'getRingnityOAuthWidgetKey');
   });
 
   it('adds a normalised domain once, reports an already covered one, and refuses invalid ones', async () => {
