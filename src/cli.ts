@@ -5,6 +5,7 @@ import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { migrate } from './db/migrate.ts';
 import type { Db } from './db/database.ts';
 import { ApiError } from './http/api-error.ts';
+import { alreadyExists, isUniqueViolation } from './http/render-errors.ts';
 import { audit } from './audit/audit-log.ts';
 import { createAccount } from './tenants/tenant-accounts.ts';
 import { ROLES, type Role } from './accounts/account-table.ts';
@@ -147,7 +148,8 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).catch((err) => {
+main(process.argv.slice(2)).catch((caught) => {
+  const err = isUniqueViolation(caught) ? alreadyExists() : caught;
   if (err instanceof ApiError) {
     console.error(`error: ${err.message}${err.details?.length ? '\n  ' + err.details.join('\n  ') : ''}`);
   } else if (err instanceof UsageError || err instanceof ConfigError || err instanceof DataDirLockedError) {

@@ -33,6 +33,7 @@ function toApiError(ctx: Context, err: unknown): ApiError {
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return fromHttpError(err as { status: number; message: string; expose?: boolean });
   }
+  if (isUniqueViolation(err)) return alreadyExists();
   if (isDatabaseUnavailable(err)) {
     ctx.state.log?.warn({ err: { message: (err as Error).message } }, 'database unavailable');
     return new ApiError('SERVICE_UNAVAILABLE', 503, 'The service is temporarily unavailable', undefined, { 'Retry-After': '5' });
@@ -40,6 +41,13 @@ function toApiError(ctx: Context, err: unknown): ApiError {
   ctx.state.log?.error({ err }, 'unexpected error');
   return new ApiError('INTERNAL_ERROR', 500, 'An unexpected error occurred');
 }
+
+/**
+ * Services check uniqueness first for a clear message; two concurrent creations can still
+ * both pass that check, and then the unique index decides: the loser gets a 409, not a 500.
+ */
+export const isUniqueViolation = (err: unknown): boolean => (err as { code?: string })?.code === '23505';
+export const alreadyExists = () => new ApiError('CONFLICT', 409, 'It already exists (created by a concurrent request); reload and try again');
 
 const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '53300', '08006', '08001', '08003']);
 

@@ -37,6 +37,10 @@ describe('error envelopes', () => {
     operation(area, contract, 'getRuntimeHealth', () => {
       throw new Error('database password is hunter2 at /srv/app/secret.ts:12');
     });
+    // A race lost at a unique index: the plan slug "starter" exists already.
+    operation(area, contract, 'getServerApiHealth', async () => {
+      await app.deps.db('plans').insert({ id: crypto.randomUUID(), slug: 'starter', name: 'Again', sort_order: 99 });
+    });
     probe = await appWithArea(area);
   });
   after(() => probe.close());
@@ -73,6 +77,13 @@ describe('error envelopes', () => {
     const res = await request(probe.url, '/api/auth/owner-login', { method: 'POST', json: { email: 'a@b.test', password: 'pw' } });
     expect(res.status).to.equal(200);
     expect(res.body.data.echoed).to.deep.equal({ email: 'a@b.test', password: 'pw' });
+  });
+
+  it('answers a unique-index conflict (a lost race) with 409 CONFLICT, not a 500', async () => {
+    const res = await request(probe.url, '/api/server/health');
+    expect(res.status).to.equal(409);
+    expect(res.body.code).to.equal('CONFLICT');
+    expectErrorEnvelope(res);
   });
 
   it('turns an unexpected error into a generic 500 without message or stack', async () => {
