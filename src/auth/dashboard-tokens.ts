@@ -73,8 +73,8 @@ export async function verifyAccessToken(keys: KeyStore, issuer: string, token: s
 }
 
 /**
- * The published key named by the token's `kid`. An unknown kid gets one re-read of the keys:
- * another process may have rotated in the last KEY_REFRESH_SECONDS.
+ * The published key named by the token's `kid`. An unknown kid gets a re-read of the keys
+ * (rate-limited): another process may have rotated in the last KEY_REFRESH_SECONDS.
  */
 async function verificationKey(keys: KeyStore, token: string) {
   let kid: string | undefined;
@@ -85,7 +85,7 @@ async function verificationKey(keys: KeyStore, token: string) {
   }
   if (!kid) throw invalid('The access token names no signing key');
   const find = (published: JWK[]) => published.find((k) => k.kid === kid);
-  const jwk = find((await keys.get()).published) ?? find((await keys.refresh()).published);
+  const jwk = find((await keys.get()).published) ?? find((await keys.recheck()).published);
   if (!jwk) throw invalid('The access token was signed with an unknown key');
   return importJWK({ ...jwk, alg: 'RS256' }, 'RS256');
 }

@@ -70,7 +70,14 @@ export type KeyStore = {
   get(): Promise<Keyring>;
   /** Forget the cached keyring (after a rotation in this process). */
   refresh(): Promise<Keyring>;
+  /**
+   * Re-read for a token naming an unknown kid (another process may just have rotated), at most
+   * once per KEY_RECHECK_SECONDS: forged kids must not turn every request into a key read.
+   */
+  recheck(): Promise<Keyring>;
 };
+
+export const KEY_RECHECK_SECONDS = 5;
 
 export function createKeyStore(db: Db, now = () => Date.now()): KeyStore {
   let cached: { keyring: Promise<Keyring>; at: number } | undefined;
@@ -80,8 +87,10 @@ export function createKeyStore(db: Db, now = () => Date.now()): KeyStore {
     keyring.catch(() => { cached = undefined; });
     return keyring;
   };
+  const cachedFor = (seconds: number) => (cached && now() - cached.at < seconds * 1000 ? cached.keyring : refresh());
   return {
-    get: () => (cached && now() - cached.at < KEY_REFRESH_SECONDS * 1000 ? cached.keyring : refresh()),
+    get: () => cachedFor(KEY_REFRESH_SECONDS),
     refresh,
+    recheck: () => cachedFor(KEY_RECHECK_SECONDS),
   };
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as jose from 'jose';
-import { createKeyStore, KEY_REFRESH_SECONDS, KEY_RETENTION_SECONDS, rotateSigningKey } from '../../src/keys/signing-keys.ts';
+import { createKeyStore, KEY_RECHECK_SECONDS, KEY_REFRESH_SECONDS, KEY_RETENTION_SECONDS, rotateSigningKey } from '../../src/keys/signing-keys.ts';
 import { expectContract } from '../support/contract.ts';
 import { ownerAuth } from '../support/dashboard-sessions.ts';
 import { useTestApp } from '../support/test-app.ts';
@@ -46,6 +46,15 @@ describe('Login with Ringnity: signing key rotation', () => {
     expect(after.current.kid).to.equal(rotated);
     expect(after.published.map((k) => k.kid)).to.include.members([before, rotated]);
     await app.deps.keys.refresh(); // the shared app too, so the tests below start from this key
+  });
+
+  it('re-reads keys for an unknown kid at most once per KEY_RECHECK_SECONDS', async () => {
+    let clock = Date.now();
+    const keys = createKeyStore(app.deps.db, () => clock);
+    const first = await keys.get();
+    expect(await keys.recheck(), 'a recheck right away answers from the cache').to.equal(first);
+    clock += KEY_RECHECK_SECONDS * 1000;
+    expect(await keys.recheck(), 'later, it reads the database again').to.not.equal(first);
   });
 
   it('signs new tokens with the new key and keeps accepting tokens signed with the previous one', async () => {
