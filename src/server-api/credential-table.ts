@@ -56,12 +56,11 @@ export async function findCredentialBySecretHash(db: Db, secretHash: string): Pr
   return row && toCredential(row);
 }
 
-export type CredentialChanges = Partial<Pick<ServerApiCredential, 'name' | 'environment' | 'scopes' | 'isActive' | 'secretPreview'>> & { secretHash?: string };
+export type CredentialChanges = Partial<Pick<ServerApiCredential, 'name' | 'scopes' | 'isActive' | 'secretPreview'>> & { secretHash?: string };
 
 export async function updateCredential(db: Db, id: string, changes: CredentialChanges): Promise<ServerApiCredential> {
   const [row] = await db<CredentialRow>('server_api_credentials').where({ id }).update({
     ...(changes.name !== undefined && { name: changes.name }),
-    ...(changes.environment !== undefined && { environment: changes.environment }),
     ...(changes.scopes !== undefined && { scopes: json(changes.scopes) as any }),
     ...(changes.isActive !== undefined && { is_active: changes.isActive }),
     ...(changes.secretHash !== undefined && { secret_hash: changes.secretHash, secret_preview: changes.secretPreview }),

@@ -3,7 +3,7 @@ import { ApiError, notFound } from '../http/api-error.ts';
 import { hashSecret, randomToken } from '../secrets.ts';
 import {
   findCredential, findCredentialBySecretHash, insertCredential, listCredentialsOf, touchCredential, updateCredential,
-  type CredentialChanges, type Environment, type ServerApiCredential, type ServerApiScope,
+  type Environment, type ServerApiCredential, type ServerApiScope,
 } from './credential-table.ts';
 
 export type { ServerApiCredential };
@@ -44,11 +44,17 @@ async function requireCredential(db: Db, tenantId: string, id: string): Promise<
   return credential;
 }
 
-export async function updateServerApiCredential(db: Db, tenantId: string, id: string, changes: CredentialChanges): Promise<ServerApiCredential> {
+export type CredentialEdit = { name?: string; environment?: Environment; scopes?: ServerApiScope[]; isActive?: boolean };
+
+export async function updateServerApiCredential(db: Db, tenantId: string, id: string, changes: CredentialEdit): Promise<ServerApiCredential> {
   checkName(changes.name);
-  await requireCredential(db, tenantId, id);
+  const existing = await requireCredential(db, tenantId, id);
+  // The environment is written into the secret (rn_sk_live_… / rn_sk_test_…), so it can't change under it.
+  if (changes.environment && changes.environment !== existing.environment) {
+    throw new ApiError('VALIDATION_FAILED', 400, `A ${existing.environment} key stays ${existing.environment}; create a new key for ${changes.environment}`);
+  }
   return updateCredential(db, id, {
-    name: changes.name?.trim(), environment: changes.environment, isActive: changes.isActive,
+    name: changes.name?.trim(), isActive: changes.isActive,
     scopes: changes.scopes && [...new Set(changes.scopes)],
   });
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { useTestApp } from '../support/test-app.ts';
-import { expectContract } from '../support/contract.ts';
+import { expectContract, expectErrorEnvelope } from '../support/contract.ts';
 import { ownerAuth } from '../support/dashboard-sessions.ts';
 
 describe('Server API credentials (dashboard)', () => {
@@ -60,6 +60,18 @@ describe('Server API credentials (dashboard)', () => {
     expect((await app.request('/api/server/tenant', key(secret))).status).to.equal(200);
   });
 
+  it('keeps a key in its environment: the secret says live or test', async () => {
+    const { headers } = await owned();
+    const { credential } = (await app.request(base, { method: 'POST', headers, json: { name: 'k', environment: 'live', scopes: ['server:health'] } })).body.data;
+    const res = await app.request(`${base}/${credential.id}`, { method: 'PATCH', headers, json: { environment: 'test' } });
+    expect(res.status).to.equal(400);
+    expect(res.body.code).to.equal('VALIDATION_FAILED');
+    expectContract(res, 'updateServerApiCredential');
+    const same = await app.request(`${base}/${credential.id}`, { method: 'PATCH', headers, json: { environment: 'live', name: 'kept' } });
+    expect(same.status).to.equal(200);
+    expect(same.body.data.credential).to.include({ environment: 'live', name: 'kept' });
+  });
+
   it('disables a key with DELETE; the key stops working at once', async () => {
     const { headers } = await owned();
     const { credential, secret } = (await app.request(base, { method: 'POST', headers, json: { name: 'k', scopes: ['server:health'] } })).body.data;
@@ -70,6 +82,7 @@ describe('Server API credentials (dashboard)', () => {
     const health = await app.request('/api/server/health', key(secret));
     expect(health.status).to.equal(401);
     expect(health.body.code).to.equal('SERVER_API_KEY_INVALID');
+    expectContract(health, 'getServerApiHealth');
   });
 
   it('rotates a key: the new secret is shown once, the old one dies at once', async () => {
@@ -91,6 +104,7 @@ describe('Server API credentials (dashboard)', () => {
       const res = await app.request(path, { method, headers: mine.headers, json: method === 'PATCH' ? { name: 'hijacked' } : undefined });
       expect(res.status, `${method} ${path}`).to.equal(404);
       expect(res.body.code).to.equal('NOT_FOUND');
+      expectErrorEnvelope(res);
     }
     expect((await app.request('/api/server/health', key(secret))).status).to.equal(200);
   });
