@@ -33,6 +33,9 @@ const toAccount = (r: Omit<AccountRow, 'password_hash'>): Account => ({
 });
 const withHash = (r: AccountRow): AccountWithHash => ({ ...toAccount(r), passwordHash: r.password_hash });
 
+/** Past the password check, the hash goes no further. */
+export const withoutHash = ({ passwordHash: _hash, ...account }: AccountWithHash): Account => account;
+
 export type NewAccount = Pick<Account, 'id' | 'tenantId' | 'role' | 'username' | 'name'> &
   { email?: string | null; emailVerified?: boolean; passwordHash: string; departmentId?: string | null };
 

@@ -30,12 +30,19 @@ export async function loadActiveAdmin(db: Db, adminId: string): Promise<Platform
   return admin;
 }
 
+/** An audit entry for something an account did (signed in, linked Google…); never secrets. */
+export function auditAccount(
+  db: Db, action: string, outcome: 'success' | 'failure', account: Pick<Account, 'id' | 'tenantId'>, meta: RequestMeta, details?: Record<string, unknown>,
+): Promise<void> {
+  return audit(db, { action, outcome, tenantId: account.tenantId, actorType: 'account', actorId: account.id, ip: meta.ip, userAgent: meta.userAgent, details });
+}
+
 /** Runs an activity check at login, auditing a refusal before it reaches the client. */
 export async function auditDisabled(db: Db, action: string, account: Account, meta: RequestMeta, check: () => void): Promise<void> {
   try {
     check();
   } catch (err) {
-    await audit(db, { action, outcome: 'failure', tenantId: account.tenantId, actorType: 'account', actorId: account.id, ip: meta.ip, userAgent: meta.userAgent, details: { reason: (err as ApiError).code } });
+    await auditAccount(db, action, 'failure', account, meta, { reason: (err as ApiError).code });
     throw err;
   }
 }

@@ -1,13 +1,12 @@
-import { audit } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
 import { ApiError } from '../http/api-error.ts';
 import { hashSecret, randomToken } from '../secrets.ts';
-import { loadActiveAccount } from './active-subjects.ts';
+import { auditAccount, loadActiveAccount } from './active-subjects.ts';
 import type { OwnerPrincipal } from './guards.ts';
 import type { AuthDeps } from './auth-deps.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
 import { consumeEntryToken, insertEntryToken } from './entry-token-table.ts';
-import { dashboardUrl } from './workspace-address.ts';
+import { dashboardUrl } from '../tenants/workspace-address.ts';
 
 /** Long enough for one browser redirect to the workspace subdomain, short enough to be useless once leaked. */
 export const ENTRY_TOKEN_TTL_SECONDS = 60;
@@ -19,7 +18,7 @@ export async function createWorkspaceEntryToken(deps: AuthDeps, owner: OwnerPrin
   const { tenant } = await loadActiveAccount(deps.db, owner.accountId);
   const autoLoginToken = randomToken('rn_wet_', 32);
   await insertEntryToken(deps.db, { tokenHash: hashSecret(autoLoginToken), tenantId: tenant.id, accountId: owner.accountId, lifetimeSeconds: ENTRY_TOKEN_TTL_SECONDS });
-  await audit(deps.db, { action: 'workspace.entry_token_created', outcome: 'success', tenantId: tenant.id, actorType: 'account', actorId: owner.accountId, ip: meta.ip, userAgent: meta.userAgent });
+  await auditAccount(deps.db, 'workspace.entry_token_created', 'success', { id: owner.accountId, tenantId: tenant.id }, meta);
   return { autoLoginToken, dashboardUrl: dashboardUrl(deps.config, tenant.slug), expiresIn: ENTRY_TOKEN_TTL_SECONDS };
 }
 

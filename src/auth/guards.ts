@@ -2,6 +2,7 @@ import type { Context, Middleware, Next } from 'koa';
 import type { Role } from '../accounts/account-table.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError } from '../http/api-error.ts';
+import { bearerTokenOf } from '../http/bearer.ts';
 import type { PlatformRole } from '../platform/admin-table.ts';
 import { loadActiveAccount, loadActiveAdmin } from './active-subjects.ts';
 import { verifyAccessToken, type AccessClaims, type TokenKind } from './dashboard-tokens.ts';
@@ -72,14 +73,8 @@ function asRevoked(err: unknown): never {
   throw err;
 }
 
-/** The bearer token of the Authorization header, or undefined. */
-export function bearerTokenOrUndefined(ctx: Context): string | undefined {
-  const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(ctx.get('authorization'));
-  return match?.[1];
-}
-
 function bearerToken(ctx: Context): string {
-  const token = bearerTokenOrUndefined(ctx);
+  const token = bearerTokenOf(ctx);
   if (token) return token;
   throw new ApiError('UNAUTHORIZED', 401, 'Send an access token as "Authorization: Bearer <token>"', undefined, { 'WWW-Authenticate': 'Bearer' });
 }

@@ -1,8 +1,7 @@
-import { findOwnerByEmail, findOwnerByGoogleSubject, linkGoogleSubject, type Account } from '../accounts/account-table.ts';
-import { audit } from '../audit/audit-log.ts';
+import { findOwnerByEmail, findOwnerByGoogleSubject, linkGoogleSubject, withoutHash, type Account } from '../accounts/account-table.ts';
 import { ApiError } from '../http/api-error.ts';
 import { findTenantById } from '../tenants/tenant-table.ts';
-import { assertActive, auditDisabled } from './active-subjects.ts';
+import { assertActive, auditAccount, auditDisabled } from './active-subjects.ts';
 import type { AuthDeps } from './auth-deps.ts';
 import type { GoogleIdentity, GoogleVerifier } from './google-identity.ts';
 import { openOwnerSession, type OwnerSession } from './owner-sessions.ts';
@@ -29,19 +28,19 @@ export async function loginOwnerWithGoogle(
 
   const tenant = await findTenantById(deps.db, owner.tenantId);
   await auditDisabled(deps.db, 'owner.login', owner, meta, () => assertActive(owner, tenant));
-  await audit(deps.db, { action: 'owner.login', outcome: 'success', tenantId: owner.tenantId, actorType: 'account', actorId: owner.id, ip: meta.ip, userAgent: meta.userAgent, details: { method: 'google' } });
+  await auditAccount(deps.db, 'owner.login', 'success', owner, meta, { method: 'google' });
   return { requiresRegistration: false, ...await openOwnerSession(deps, tenant!, owner) };
 }
 
 async function linkByEmail(deps: AuthDeps, google: GoogleIdentity, meta: RequestMeta): Promise<Account | undefined> {
   const found = await findOwnerByEmail(deps.db, google.email!);
   if (!found) return undefined;
-  const { passwordHash: _hash, ...owner } = found;
+  const owner = withoutHash(found);
   if (!await linkGoogleSubject(deps.db, owner.id, google.subject)) {
-    await audit(deps.db, { action: 'owner.google_linked', outcome: 'failure', tenantId: owner.tenantId, actorType: 'account', actorId: owner.id, ip: meta.ip, userAgent: meta.userAgent, details: { reason: 'linked_to_another_google_account' } });
+    await auditAccount(deps.db, 'owner.google_linked', 'failure', owner, meta, { reason: 'linked_to_another_google_account' });
     throw new ApiError('CONFLICT', 409, 'This owner is already linked to another Google account');
   }
-  await audit(deps.db, { action: 'owner.google_linked', outcome: 'success', tenantId: owner.tenantId, actorType: 'account', actorId: owner.id, ip: meta.ip, userAgent: meta.userAgent });
+  await auditAccount(deps.db, 'owner.google_linked', 'success', owner, meta);
   return owner;
 }
 

@@ -1,17 +1,16 @@
-import { findOwnerByEmail, type Account } from '../accounts/account-table.ts';
-import { audit } from '../audit/audit-log.ts';
+import { findOwnerByEmail, withoutHash, type Account } from '../accounts/account-table.ts';
 import type { Db } from '../db/database.ts';
 import { ApiError } from '../http/api-error.ts';
 import { findPlanById } from '../plans/plan-catalog.ts';
 import { findTenantById, type Tenant } from '../tenants/tenant-table.ts';
-import { assertActive, auditDisabled, loadActiveAccount } from './active-subjects.ts';
+import { assertActive, auditAccount, auditDisabled, loadActiveAccount } from './active-subjects.ts';
 import type { AuthDeps } from './auth-deps.ts';
 import { signAccessToken } from './dashboard-tokens.ts';
 import type { OwnerPrincipal } from './guards.ts';
 import type { PasswordChecker } from '../accounts/password-check.ts';
 import { rotateRefreshToken, startSession } from './refresh-families.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
-import { dashboardUrl } from './workspace-address.ts';
+import { dashboardUrl } from '../tenants/workspace-address.ts';
 
 /** What owner-me answers; owner login adds the token pair. */
 export type OwnerProfile = {
@@ -57,10 +56,10 @@ export async function loginOwner(
     action: 'owner.login', accountKey: `owner:${input.email}`, passwordHash: owner?.passwordHash, password: input.password, meta,
     actor: owner && { tenantId: owner.tenantId, actorType: 'account', actorId: owner.id },
   });
-  const { passwordHash: _hash, ...account } = owner!;
+  const account = withoutHash(owner!);
   const tenant = await findTenantById(deps.db, account.tenantId);
   await auditDisabled(deps.db, 'owner.login', account, meta, () => assertActive(account, tenant));
-  await audit(deps.db, { action: 'owner.login', outcome: 'success', tenantId: account.tenantId, actorType: 'account', actorId: account.id, ip: meta.ip, userAgent: meta.userAgent, details: { method: 'password' } });
+  await auditAccount(deps.db, 'owner.login', 'success', account, meta, { method: 'password' });
   return openOwnerSession(deps, tenant!, account);
 }
 

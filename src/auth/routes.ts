@@ -5,14 +5,15 @@ import { ApiError } from '../http/api-error.ts';
 import { reply } from '../http/reply.ts';
 import { createWorkspaceEntryToken } from './entry-tokens.ts';
 import { createGoogleVerifier } from './google-identity.ts';
-import { bearerTokenOrUndefined, dashboardGuards, ownerOf } from './guards.ts';
+import { dashboardGuards, ownerOf } from './guards.ts';
+import { bearerTokenOf } from '../http/bearer.ts';
 import { logout } from './logout.ts';
 import { clearOwnerRefreshCookie, ownerRefreshCookie, setOwnerRefreshCookie } from './owner-cookie.ts';
 import { loginOwnerWithGoogle } from './owner-google-login.ts';
 import { getOwnerSession, loginOwner, refreshOwnerSession } from './owner-sessions.ts';
 import { createPasswordChecker } from '../accounts/password-check.ts';
 import { requestMeta } from '../http/request-meta.ts';
-import { workspaceSlugOf } from './workspace-address.ts';
+import { workspaceSlugOf } from '../tenants/workspace-address.ts';
 import { autoLoginWorkspace, loginWorkspace, refreshWorkspaceSession } from './workspace-sessions.ts';
 
 type Credentials = { email: string; password: string };
@@ -63,7 +64,7 @@ export function dashboardAuthRoutes(deps: AppDeps): Router {
   operation(router, contract, 'logoutOwner', async (ctx) => {
     const { body } = inputOf<Input<RefreshBody | undefined>>(ctx);
     await logout(deps, 'owner', {
-      refreshToken: bodyToken(body) ?? ownerRefreshCookie(ctx), accessToken: bearerTokenOrUndefined(ctx),
+      refreshToken: bodyToken(body) ?? ownerRefreshCookie(ctx), accessToken: bearerTokenOf(ctx),
     }, requestMeta(ctx));
     clearOwnerRefreshCookie(ctx);
     reply(ctx, 200, undefined, 'Logged out');
@@ -92,7 +93,7 @@ export function dashboardAuthRoutes(deps: AppDeps): Router {
 
   operation(router, contract, 'logoutWorkspace', async (ctx) => {
     const { body } = inputOf<Input<RefreshBody | undefined>>(ctx);
-    await logout(deps, 'workspace', { refreshToken: bodyToken(body), accessToken: bearerTokenOrUndefined(ctx) }, requestMeta(ctx));
+    await logout(deps, 'workspace', { refreshToken: bodyToken(body), accessToken: bearerTokenOf(ctx) }, requestMeta(ctx));
     reply(ctx, 200, undefined, 'Logged out');
   });
 

@@ -1,8 +1,7 @@
-import { findByUsername, type Account } from '../accounts/account-table.ts';
-import { audit } from '../audit/audit-log.ts';
+import { findByUsername, withoutHash, type Account } from '../accounts/account-table.ts';
 import { ApiError } from '../http/api-error.ts';
 import { findTenantBySlug, type Tenant } from '../tenants/tenant-table.ts';
-import { assertActive, auditDisabled, loadActiveAccount } from './active-subjects.ts';
+import { assertActive, auditAccount, auditDisabled, loadActiveAccount } from './active-subjects.ts';
 import type { AuthDeps } from './auth-deps.ts';
 import { signAccessToken } from './dashboard-tokens.ts';
 import { redeemEntryToken } from './entry-tokens.ts';
@@ -52,9 +51,9 @@ export async function loginWorkspace(
     action: 'workspace.login', accountKey: `workspace:${input.tenantSlug}:${username}`, passwordHash: found?.passwordHash,
     password: input.password, meta, actor: found && { tenantId: found.tenantId, actorType: 'account', actorId: found.id },
   });
-  const { passwordHash: _hash, ...account } = found!;
+  const account = withoutHash(found!);
   await auditDisabled(deps.db, 'workspace.login', account, meta, () => assertActive(account, tenant));
-  await audit(deps.db, { action: 'workspace.login', outcome: 'success', tenantId: tenant!.id, actorType: 'account', actorId: account.id, ip: meta.ip, userAgent: meta.userAgent, details: { method: 'password' } });
+  await auditAccount(deps.db, 'workspace.login', 'success', account, meta, { method: 'password' });
   return openWorkspaceSession(deps, account, tenant!);
 }
 
@@ -62,7 +61,7 @@ export async function loginWorkspace(
 export async function autoLoginWorkspace(deps: AuthDeps, token: string, meta: RequestMeta): Promise<WorkspaceSession> {
   const entry = await redeemEntryToken(deps.db, token);
   const { account, tenant } = await loadActiveAccount(deps.db, entry.accountId);
-  await audit(deps.db, { action: 'workspace.login', outcome: 'success', tenantId: tenant.id, actorType: 'account', actorId: account.id, ip: meta.ip, userAgent: meta.userAgent, details: { method: 'entry_token' } });
+  await auditAccount(deps.db, 'workspace.login', 'success', account, meta, { method: 'entry_token' });
   return openWorkspaceSession(deps, account, tenant);
 }
 

@@ -1,11 +1,10 @@
 import Router from '@koa/router';
-import type { Context, Middleware, Next } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { AppDeps } from '../deps.ts';
 import { audit } from '../audit/audit-log.ts';
-import { dashboardGuards, dashboardOf } from '../auth/guards.ts';
+import { dashboardGuards, dashboardOf, requireRoles } from '../auth/guards.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { inputOf, operation, type Input } from '../contract/operations.ts';
-import { ApiError } from '../http/api-error.ts';
 import { reply } from '../http/reply.ts';
 import { AVAILABLE_SCOPES, RECOMMENDED_SCOPES, SCOPE_CATALOG } from '../oauth-clients/scopes.ts';
 import {
@@ -26,17 +25,12 @@ const clientView = ({ tenantId: _tenantId, ...client }: OAuthClient) => client;
 const credentialView = ({ tenantId: _tenantId, lastUsedAt, ...credential }: ServerApiCredential) =>
   ({ ...credential, ...(lastUsedAt ? { lastUsedAt } : {}) });
 
-/** Owners and workspace admins manage developer settings; supervisors and agents may only read the summary. */
-async function requireManager(ctx: Context, next: Next): Promise<void> {
-  const { role } = dashboardOf(ctx);
-  if (role !== 'owner' && role !== 'admin') throw new ApiError('FORBIDDEN', 403, 'Only the owner or a workspace admin can manage developer settings');
-  await next();
-}
-
 export function developerRoutes(deps: AppDeps): Router {
   const { contract, db, config } = deps;
   const router = new Router();
   const { requireDashboard } = dashboardGuards(deps);
+  // Owners and workspace admins manage developer settings; supervisors and agents may only read the summary.
+  const requireManager = requireRoles('owner', 'admin');
   const read = (id: string, handler: Middleware) => operation(router, contract, id, requireDashboard, handler);
   const manage = (id: string, handler: Middleware) => operation(router, contract, id, requireDashboard, requireManager, handler);
 

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Db } from '../db/database.ts';
+import { bearerTokenOf } from '../http/bearer.ts';
 import { findAccountInTenant } from '../accounts/account-table.ts';
 import { findActiveOAuthClient } from '../oauth-clients/oauth-clients.ts';
 import { unlessDatabaseDown } from './oauth-errors.ts';
@@ -19,9 +20,9 @@ export class BearerError extends Error {
  * must be live, its client, account and tenant active, and it must carry one of `anyOfScopes`.
  */
 export async function requireOAuthToken(ctx: Context, db: Db, provider: Provider, anyOfScopes: string[]): Promise<OAuthCaller> {
-  const match = /^Bearer ([\x21-\x7e]+)$/i.exec(ctx.get('authorization'));
-  if (!match) throw new BearerError(401, 'invalid_token', 'an OAuth access token is required (Authorization: Bearer)');
-  const token = await unlessDatabaseDown(() => provider.AccessToken.find(match[1]));
+  const presented = bearerTokenOf(ctx);
+  if (!presented) throw new BearerError(401, 'invalid_token', 'an OAuth access token is required (Authorization: Bearer)');
+  const token = await unlessDatabaseDown(() => provider.AccessToken.find(presented));
   if (!token || token.isExpired) throw new BearerError(401, 'invalid_token', 'the access token is invalid or expired');
   const client = await unlessDatabaseDown(() => findActiveOAuthClient(db, token.clientId!));
   // As at userinfo: the token dies with its account or tenant (disabled) and with its client (revoked).

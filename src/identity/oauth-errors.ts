@@ -1,3 +1,4 @@
+import type { Context } from 'koa';
 import { errors } from 'oidc-provider';
 import { isDatabaseUnavailable } from '../http/render-errors.ts';
 
@@ -5,8 +6,10 @@ import { isDatabaseUnavailable } from '../http/render-errors.ts';
  * RFC 6749 §4.1.2.1 `temporarily_unavailable`, answered with 503. oidc-provider hides
  * every 5xx as `server_error`, so this one is marked exposed.
  */
+const UNAVAILABLE_DESCRIPTION = 'the service is temporarily unavailable, retry shortly';
+
 export class TemporarilyUnavailable extends errors.OIDCProviderError {
-  error_description = 'the service is temporarily unavailable, retry shortly';
+  error_description = UNAVAILABLE_DESCRIPTION;
 
   constructor(options?: { cause?: unknown }) {
     super(503, 'temporarily_unavailable', options as any);
@@ -25,3 +28,10 @@ export async function unlessDatabaseDown<T>(work: () => Promise<T>): Promise<T> 
 
 /** The OAuthError body for errors raised outside oidc-provider's own handlers. */
 export const oauthErrorBody = (error: string, description: string) => ({ error, error_description: description });
+
+/** 503 temporarily_unavailable with Retry-After, for answers given outside oidc-provider. */
+export function answerTemporarilyUnavailable(ctx: Context): void {
+  ctx.status = 503;
+  ctx.set('Retry-After', '5');
+  ctx.body = oauthErrorBody('temporarily_unavailable', UNAVAILABLE_DESCRIPTION);
+}

@@ -1,6 +1,6 @@
 import type { Context, Next } from 'koa';
 import { isDatabaseUnavailable } from '../http/render-errors.ts';
-import { oauthErrorBody } from './oauth-errors.ts';
+import { answerTemporarilyUnavailable } from './oauth-errors.ts';
 import type { ProviderHolder } from './provider-holder.ts';
 
 /** Paths oidc-provider answers: discovery and /oauth/* (the tenant endpoints are ours). */
@@ -20,10 +20,7 @@ export function providerMount(holder: ProviderHolder) {
       ({ handle } = await holder.current());
     } catch (err) {
       if (!isDatabaseUnavailable(err)) throw err;
-      ctx.status = 503;
-      ctx.set('Retry-After', '5');
-      ctx.body = oauthErrorBody('temporarily_unavailable', 'the service is temporarily unavailable, retry shortly');
-      return;
+      return answerTemporarilyUnavailable(ctx);
     }
     ctx.respond = false;
     await handle(ctx.req, ctx.res);

@@ -2,13 +2,14 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context, Next } from 'koa';
 import type { Config } from '../config.ts';
+import { dashboardUrl } from '../tenants/workspace-address.ts';
 import type { Db } from '../db/database.ts';
 import { isDatabaseUnavailable } from '../http/render-errors.ts';
 import { addAllowedDomainWithinQuota, allowedDomainSummary, type AllowedDomainSummary } from '../tenants/allowed-domains.ts';
 import { normalizeDomain } from '../tenants/domains.ts';
 import { findTenantById, type Tenant } from '../tenants/tenant-table.ts';
 import { BearerError, requireOAuthToken } from './oauth-bearer.ts';
-import { oauthErrorBody } from './oauth-errors.ts';
+import { answerTemporarilyUnavailable, oauthErrorBody } from './oauth-errors.ts';
 import type { ProviderHolder } from './provider-holder.ts';
 
 export type TenantRouteDeps = { config: Config; db: Db; holder: ProviderHolder };
@@ -62,10 +63,9 @@ async function callerTenant(ctx: Context, deps: TenantRouteDeps, anyOfScopes: st
 }
 
 function widgetKeyData(config: Config, tenant: Tenant, summary: AllowedDomainSummary) {
-  const protocol = new URL(config.issuer).protocol;
   return {
     tenantId: tenant.id, tenantSlug: tenant.slug, publicWidgetKey: tenant.publicKey, ...summary,
-    dashboardDeveloperUrl: `${protocol}//${tenant.slug}.${config.dashboardBaseDomain}/developer`,
+    dashboardDeveloperUrl: `${dashboardUrl(config, tenant.slug)}/developer`,
   };
 }
 
@@ -81,12 +81,7 @@ async function oauthErrors(ctx: Context, next: Next) {
       return;
     }
     const e = err as { status?: number; statusCode?: number; expose?: boolean; message?: string };
-    if (isDatabaseUnavailable(err) || e.statusCode === 503) {
-      ctx.status = 503;
-      ctx.set('Retry-After', '5');
-      ctx.body = oauthErrorBody('temporarily_unavailable', 'the service is temporarily unavailable, retry shortly');
-      return;
-    }
+    if (isDatabaseUnavailable(err) || e.statusCode === 503) return answerTemporarilyUnavailable(ctx);
     const status = e.status ?? e.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       // Body parser errors (malformed JSON carries a 400 status without `expose`), too large, wrong content type.

@@ -1,6 +1,7 @@
 import type { Context, Middleware, Next } from 'koa';
 import type { Db } from '../db/database.ts';
 import { ApiError } from '../http/api-error.ts';
+import { bearerTokenOf } from '../http/bearer.ts';
 import { authenticateServerApiKey, type ServerApiCredential } from './credentials.ts';
 import { SCOPE_OF_OPERATION } from './scope-map.ts';
 
@@ -14,8 +15,8 @@ export function requireServerApiKey(db: Db, operationId: string): Middleware {
   const scope = SCOPE_OF_OPERATION[operationId];
   if (!scope) throw new Error(`no Server API scope is mapped for ${operationId}`);
   return async (ctx: Context, next: Next) => {
-    const [scheme, key] = ctx.get('authorization').split(' ');
-    const credential = scheme?.toLowerCase() === 'bearer' && key ? await authenticateServerApiKey(db, key) : undefined;
+    const key = bearerTokenOf(ctx);
+    const credential = key ? await authenticateServerApiKey(db, key) : undefined;
     if (!credential) {
       throw new ApiError('SERVER_API_KEY_INVALID', 401, 'A valid Server API key is required', undefined, { 'WWW-Authenticate': 'Bearer' });
     }
