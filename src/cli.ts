@@ -8,11 +8,11 @@ import { ApiError } from './http/api-error.ts';
 import { alreadyExists, isUniqueViolation } from './http/render-errors.ts';
 import { audit } from './audit/audit-log.ts';
 import { createAccount } from './tenants/tenant-accounts.ts';
-import { ROLES, type Role } from './accounts/account-table.ts';
+import type { Role } from './accounts/account-table.ts';
 import { createPlatformAdmin } from './platform/admins.ts';
 import { createTenant } from './tenants/tenants.ts';
 import { findTenantBySlug } from './tenants/tenant-table.ts';
-import { createOAuthClient } from './oauth-clients/oauth-clients.ts';
+import { createOAuthClient, type OAuthClientType } from './oauth-clients/oauth-clients.ts';
 import { rotateSigningKey } from './keys/signing-keys.ts';
 
 type Flags = Record<string, string | string[] | undefined>;
@@ -51,12 +51,12 @@ const COMMANDS: Record<string, Command> = {
     flags: { tenant: {}, username: {}, password: {}, name: {}, role: {}, email: {} },
     required: ['tenant', 'username', 'password', 'name', 'role'],
     async run(db, config, flags) {
-      const tenant = await requireTenant(db, str(flags, 'tenant')!);
-      const role = str(flags, 'role')!;
-      if (!ROLES.includes(role as Role)) throw new ApiError('VALIDATION_FAILED', 400, `--role must be one of ${ROLES.join(', ')}`);
+      const tenant = await tenantBySlug(db, str(flags, 'tenant')!);
+      // The service checks the role, like every other field.
+      const role = str(flags, 'role') as Role;
       const account = await createAccount(db, config.argon2, {
         tenantId: tenant.id, username: str(flags, 'username')!, password: str(flags, 'password')!,
-        name: str(flags, 'name')!, role: role as Role, email: str(flags, 'email') ?? null,
+        name: str(flags, 'name')!, role, email: str(flags, 'email') ?? null,
       });
       await audit(db, { action: 'account.created', outcome: 'success', tenantId: tenant.id, actorType: 'operator', targetType: 'account', targetId: account.id });
       return { agentId: account.id };
@@ -67,9 +67,8 @@ const COMMANDS: Record<string, Command> = {
     flags: { tenant: {}, name: {}, type: {}, 'redirect-uri': { multiple: true }, scopes: {}, 'require-pkce': {} },
     required: ['tenant', 'name', 'type', 'redirect-uri'],
     async run(db, _config, flags) {
-      const tenant = await requireTenant(db, str(flags, 'tenant')!);
-      const type = str(flags, 'type')!;
-      if (type !== 'confidential' && type !== 'public') throw new ApiError('VALIDATION_FAILED', 400, '--type must be confidential or public');
+      const tenant = await tenantBySlug(db, str(flags, 'tenant')!);
+      const type = str(flags, 'type') as OAuthClientType; // checked by the service
       const pkce = str(flags, 'require-pkce');
       if (pkce !== undefined && pkce !== 'true' && pkce !== 'false') throw new ApiError('VALIDATION_FAILED', 400, '--require-pkce must be true or false');
       const scopes = str(flags, 'scopes')?.split(/[\s,]+/).filter(Boolean);
@@ -106,7 +105,7 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
-export async function requireTenant(db: Db, slug: string) {
+async function tenantBySlug(db: Db, slug: string) {
   const tenant = await findTenantBySlug(db, slug);
   if (!tenant) throw new ApiError('NOT_FOUND', 404, `no tenant with slug "${slug}"`);
   return tenant;

@@ -1,3 +1,4 @@
+import { nameProblem } from '../display-name.ts';
 import { ROLES, type Role } from './account-table.ts';
 import { MIN_PASSWORD_LENGTH } from './passwords.ts';
 
@@ -15,7 +16,8 @@ export function accountProblems(input: { username?: string; email?: string | nul
   if (input.email != null && !isEmail(input.email)) problems.push('email must be a valid email address');
   if (input.password !== undefined && input.password.length < MIN_PASSWORD_LENGTH) problems.push(`password must be at least ${MIN_PASSWORD_LENGTH} characters`);
   if (input.password !== undefined && input.password.length > 1024) problems.push('password must be at most 1024 characters');
-  if (input.name !== undefined && (!input.name.trim() || input.name.length > 120)) problems.push('name must be 1-120 characters');
+  const name = nameProblem(input.name);
+  if (name) problems.push(name);
   if (input.role !== undefined && !ROLES.includes(input.role as Role)) problems.push(`role must be one of ${ROLES.join(', ')}`);
   return problems;
 }

@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.ts';
 import { preparedQuery } from '../db/prepared.ts';
-import { iso } from '../db/rows.ts';
+import { count, iso } from '../db/rows.ts';
 
 export const ROLES = ['owner', 'admin', 'supervisor', 'agent'] as const;
 export type Role = (typeof ROLES)[number];
@@ -88,14 +88,8 @@ export async function findByTenantEmail(db: Db, tenantId: string, email: string)
   return row && withHash(row);
 }
 
-export async function findOwnerOfTenant(db: Db, tenantId: string): Promise<Account | undefined> {
-  const row = await db<AccountRow>('accounts').where({ tenant_id: tenantId, role: 'owner' }).orderBy('created_at').first();
-  return row && toAccount(row);
-}
-
 export async function countAgents(db: Db, tenantId: string): Promise<number> {
-  const row = await db('accounts').where({ tenant_id: tenantId }).whereNot({ role: 'owner' }).count({ count: '*' }).first();
-  return Number(row?.count ?? 0);
+  return count(await db('accounts').where({ tenant_id: tenantId }).whereNot({ role: 'owner' }).count({ count: '*' }).first());
 }
 
 export async function setAccountActive(db: Db, id: string, active: boolean): Promise<void> {

@@ -11,8 +11,8 @@ export async function insertEntryToken(db: Db, t: { tokenHash: string; tenantId:
  * Uses an unexpired, unused token in one statement (so it works exactly once, even when two
  * requests race); returns the account it was issued for.
  */
-export async function consumeEntryToken(db: Db, tokenHash: string): Promise<{ accountId: string; tenantId: string } | undefined> {
+export async function consumeEntryToken(db: Db, tokenHash: string): Promise<{ accountId: string } | undefined> {
   const [row] = await db('workspace_entry_tokens').where({ token_hash: tokenHash }).whereNull('used_at')
-    .where('expires_at', '>', db.fn.now()).update({ used_at: db.fn.now() }).returning(['account_id', 'tenant_id']);
-  return row && { accountId: row.account_id, tenantId: row.tenant_id };
+    .where('expires_at', '>', db.fn.now()).update({ used_at: db.fn.now() }).returning('account_id');
+  return row && { accountId: row.account_id };
 }

@@ -23,7 +23,7 @@ export async function createWorkspaceEntryToken(deps: AuthDeps, owner: OwnerPrin
 }
 
 /** Uses an entry token once; answers the account it admits. */
-export async function redeemEntryToken(db: Db, token: string): Promise<{ accountId: string; tenantId: string }> {
+export async function redeemEntryToken(db: Db, token: string): Promise<{ accountId: string }> {
   const entry = await consumeEntryToken(db, hashSecret(token));
   if (!entry) throw new ApiError('ENTRY_TOKEN_INVALID', 401, 'The entry token is unknown, expired or already used; open the workspace again from the owner dashboard');
   return entry;

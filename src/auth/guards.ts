@@ -37,7 +37,6 @@ export function dashboardGuards({ db, keys, config }: Pick<AppDeps, 'db' | 'keys
     const claims = await verifyAccessToken(keys, config.issuer, bearerToken(ctx), accepted);
     const principal = await principalFor(claims);
     ctx.state.principal = principal;
-    if (principal.kind !== 'platform') ctx.state.tenantId = principal.tenantId;
     await next();
   };
 
@@ -99,6 +98,4 @@ export function requireRoles(...roles: (Role | PlatformRole)[]): Middleware {
 }
 
 export const ownerOf = (ctx: Context) => principalOf(ctx, ['owner']);
-export const workspaceOf = (ctx: Context) => principalOf(ctx, ['workspace']);
 export const dashboardOf = (ctx: Context) => principalOf(ctx, ['owner', 'workspace']);
-export const platformAdminOf = (ctx: Context) => principalOf(ctx, ['platform']);

@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.ts';
 
 /** A stored refresh token: only its hash, the family it belongs to and its state. */
-export type RefreshTokenRecord = { sessionId: string; expired: boolean; rotated: boolean };
+export type RefreshTokenRecord = { sessionId: string; rotated: boolean };
 
 export async function insertRefreshToken(db: Db, t: { tokenHash: string; sessionId: string; lifetimeSeconds: number }): Promise<void> {
   await db('dashboard_refresh_tokens').insert({
@@ -22,6 +22,6 @@ export async function markRotated(db: Db, tokenHash: string): Promise<string | u
 
 export async function findRefreshToken(db: Db, tokenHash: string): Promise<RefreshTokenRecord | undefined> {
   const row = await db('dashboard_refresh_tokens').where({ token_hash: tokenHash })
-    .select('session_id', 'rotated_at', db.raw('expires_at <= now() as expired')).first();
-  return row && { sessionId: row.session_id, expired: Boolean(row.expired), rotated: row.rotated_at !== null };
+    .select('session_id', 'rotated_at').first();
+  return row && { sessionId: row.session_id, rotated: row.rotated_at !== null };
 }

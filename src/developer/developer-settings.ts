@@ -1,16 +1,10 @@
 import type { Db } from '../db/database.ts';
-import { ApiError, notFound } from '../http/api-error.ts';
+import { ApiError } from '../http/api-error.ts';
 import { allowedDomainSummary, replaceAllowedDomainsWithinQuota } from '../tenants/allowed-domains.ts';
 import { isDomainCovered, normalizeDomain } from '../tenants/domains.ts';
 import { serviceCapabilities, type ServiceKey } from '../tenants/service-capabilities.ts';
 import { toTenantIdentity } from '../tenants/tenant-identity.ts';
-import { findTenantById, type Tenant } from '../tenants/tenant-table.ts';
-
-async function requireTenant(db: Db, tenantId: string): Promise<Tenant> {
-  const tenant = await findTenantById(db, tenantId);
-  if (!tenant) throw notFound('Tenant');
-  return tenant;
-}
+import { requireTenant } from '../tenants/tenants.ts';
 
 export async function getDeveloperSettings(db: Db, tenantId: string) {
   const tenant = await requireTenant(db, tenantId);

@@ -37,6 +37,6 @@ function isNativeApp(client: OAuthClientWithSecret): boolean {
   if (client.type !== 'public') return false;
   return client.redirectUris.some((uri) => {
     const url = URL.parse(uri);
-    return !url || url.protocol === 'http:' || (url.protocol !== 'https:');
+    return !url || url.protocol !== 'https:';
   });
 }

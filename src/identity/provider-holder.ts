@@ -1,7 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { Keyring, KeyStore } from '../keys/signing-keys.ts';
 
-export type HeldProvider = { kid: string; provider: Provider; handle: ReturnType<Provider['callback']> };
+export type HeldProvider = { provider: Provider; handle: ReturnType<Provider['callback']> };
 
 /**
  * What the provider was built from: the signing kid and every published kid, so a key that
@@ -37,7 +37,7 @@ export function createProviderHolder(keys: KeyStore, build: (keyring: Keyring) =
         held.keyring = keyring;
       } else {
         const provider = build(keyring);
-        held = { kid: keyring.current.kid, keyring, version, provider, handle: provider.callback() };
+        held = { keyring, version, provider, handle: provider.callback() };
       }
       return held;
     },

@@ -1,3 +1,4 @@
+import { nameProblem } from '../display-name.ts';
 import { findScope } from './scopes.ts';
 import type { OAuthClientType } from './oauth-client-table.ts';
 
@@ -38,7 +39,8 @@ export type ClientSettings = { name: string; type: OAuthClientType; redirectUris
 /** Every rule a client's settings break, as readable sentences (empty when valid). */
 export function clientProblems(settings: ClientSettings): string[] {
   const problems: string[] = [];
-  if (!settings.name.trim() || settings.name.length > 120) problems.push('name must be 1-120 characters');
+  const name = nameProblem(settings.name);
+  if (name) problems.push(name);
   if (settings.type !== 'confidential' && settings.type !== 'public') problems.push('type must be confidential or public');
   if (!settings.redirectUris.length) problems.push('at least one redirect URI is required');
   if (settings.redirectUris.length > 20) problems.push('at most 20 redirect URIs are allowed');

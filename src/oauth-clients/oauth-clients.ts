@@ -78,8 +78,6 @@ export const findOAuthClientByClientId = async (db: Db, clientId: string): Promi
 
 export const listOAuthClients = (db: Db, tenantId: string) => table.listByTenant(db, tenantId);
 
-export const findOAuthClient = (db: Db, tenantId: string, id: string) => table.findById(db, tenantId, id);
-
 export type OAuthClientUpdate = Partial<Pick<OAuthClient, 'name' | 'type' | 'redirectUris' | 'allowedScopes' | 'requirePkce' | 'status'>>;
 
 /** Applies dashboard edits with the same rules as creation; setting status revoked revokes. */

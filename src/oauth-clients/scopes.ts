@@ -100,8 +100,6 @@ export const RECOMMENDED_SCOPES: readonly string[] = Object.freeze(['openid', 'p
 
 export const findScope = (scope: string): ScopeCatalogItem | undefined => BY_NAME.get(scope);
 
-export const isAvailableScope = (scope: string): boolean => BY_NAME.get(scope)?.status === 'available';
-
 /**
  * OIDC claims released per scope (DESIGN.md "Claims"); `sub` comes with `openid`.
  * Scopes absent here authorise API calls only.

@@ -64,10 +64,16 @@ export async function consumePayload(db: Db, type: string, id: string): Promise<
   return rows.length === 1;
 }
 
-/** Deletes every artifact of the grant an artifact belongs to: the grant, its codes and tokens. */
+/**
+ * Deletes the grant an artifact belongs to with all its codes and tokens. Tokens issued a
+ * moment later under the same grant still die: every use checks that the Grant exists.
+ */
 export async function destroyGrantOf(db: Db, type: string, id: string): Promise<void> {
-  await db.raw(
-    'delete from oidc_payloads where grant_id = (select grant_id from oidc_payloads where type = ? and id = ?) returning id', [type, id]);
+  await db.raw(`
+    with owner as (select grant_id from oidc_payloads where type = ? and id = ?)
+    delete from oidc_payloads
+    where grant_id = (select grant_id from owner) or (type = 'Grant' and id = (select grant_id from owner))
+    returning id`, [type, id]);
 }
 
 export async function destroyPayload(db: Db, type: string, id: string): Promise<void> {

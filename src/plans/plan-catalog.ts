@@ -17,10 +17,6 @@ export async function findPlanById(db: Db, id: string): Promise<Plan | undefined
   return row && toPlan(row);
 }
 
-export async function listPlans(db: Db): Promise<Plan[]> {
-  return (await db<PlanRow>('plans').orderBy('sort_order')).map(toPlan);
-}
-
 /** Feature keys the plan enables. */
 export async function planFeatures(db: Db, planId: string): Promise<Set<string>> {
   const rows = await db('plan_features').where({ plan_id: planId, enabled: true }).select('feature_key');

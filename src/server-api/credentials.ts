@@ -1,3 +1,4 @@
+import { nameProblem } from '../display-name.ts';
 import type { Db } from '../db/database.ts';
 import { ApiError, notFound } from '../http/api-error.ts';
 import { hashSecret, randomToken } from '../secrets.ts';
@@ -19,8 +20,9 @@ function newSecret(environment: Environment) {
 }
 
 function checkName(name: string | undefined): void {
-  if (name !== undefined && (!name.trim() || name.length > 120)) {
-    throw new ApiError('VALIDATION_FAILED', 400, 'Invalid credential', ['name must be 1-120 characters']);
+  const problem = nameProblem(name);
+  if (problem) {
+    throw new ApiError('VALIDATION_FAILED', 400, 'Invalid credential', [problem]);
   }
 }
 

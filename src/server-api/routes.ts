@@ -2,9 +2,8 @@ import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { AppDeps } from '../deps.ts';
 import { operation } from '../contract/operations.ts';
-import { notFound } from '../http/api-error.ts';
 import { reply } from '../http/reply.ts';
-import { findTenantById } from '../tenants/tenant-table.ts';
+import { requireTenant } from '../tenants/tenants.ts';
 import { toTenantIdentity } from '../tenants/tenant-identity.ts';
 import { requireServerApiKey } from './guard.ts';
 import type { ServerApiPrincipal } from './guard.ts';
@@ -18,9 +17,7 @@ export function serverApiRoutes({ contract, db }: AppDeps): Router {
 
   route('getServerTenant', async (ctx) => {
     const { tenantId } = ctx.state.principal as ServerApiPrincipal;
-    const tenant = await findTenantById(db, tenantId);
-    if (!tenant) throw notFound('Tenant');
-    reply(ctx, 200, { tenant: toTenantIdentity(tenant) });
+    reply(ctx, 200, { tenant: toTenantIdentity(await requireTenant(db, tenantId)) });
   });
   return router;
 }

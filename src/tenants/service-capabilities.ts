@@ -25,8 +25,6 @@ const SERVICES: Array<{ key: ServiceKey; label: string; sortOrder: number; ai?: 
   { key: 'ai_video', label: 'AI video', sortOrder: 60, ai: 'realtime' },
 ];
 
-export const SERVICE_KEYS = SERVICES.map((s) => s.key);
-
 /**
  * What a tenant can use, and why not: the plan must include the feature, the tenant's
  * admin must not have switched it off, and AI services need AI to be ready. This release

@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.ts';
-import { iso } from '../db/rows.ts';
+import { count, iso } from '../db/rows.ts';
 
 export type Tenant = {
   id: string;
@@ -58,14 +58,8 @@ export async function findTenantBySlug(db: Db, slug: string): Promise<Tenant | u
   return row && toTenant(row);
 }
 
-export async function findTenantByPublicKey(db: Db, publicKey: string): Promise<Tenant | undefined> {
-  const row = await db<TenantRow>('tenants').where({ public_key: publicKey }).first();
-  return row && toTenant(row);
-}
-
 export async function countTenants(db: Db): Promise<number> {
-  const row = await db('tenants').count({ count: '*' }).first();
-  return Number(row?.count ?? 0);
+  return count(await db('tenants').count({ count: '*' }).first());
 }
 
 export async function setTenantActive(db: Db, id: string, active: boolean): Promise<void> {

@@ -1,3 +1,4 @@
+import { nameProblem } from '../display-name.ts';
 import type { Db } from '../db/database.ts';
 import { ApiError } from '../http/api-error.ts';
 import { accountProblems } from '../accounts/account-rules.ts';
@@ -5,9 +6,16 @@ import { findOwnerByEmail, insertAccount, type Account } from '../accounts/accou
 import { hashPassword, type PasswordParams } from '../accounts/passwords.ts';
 import { DEFAULT_PLAN_SLUG, findPlanBySlug } from '../plans/plan-catalog.ts';
 import { randomToken } from '../secrets.ts';
-import { findTenantBySlug, insertTenant, type Tenant } from './tenant-table.ts';
+import { findTenantById, findTenantBySlug, insertTenant, type Tenant } from './tenant-table.ts';
 
 export const SLUG = /^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/;
+
+/** The caller's tenant; 404 when it is gone (a token can outlive a deleted tenant). */
+export async function requireTenant(db: Db, id: string): Promise<Tenant> {
+  const tenant = await findTenantById(db, id);
+  if (!tenant) throw new ApiError('NOT_FOUND', 404, 'Tenant not found');
+  return tenant;
+}
 
 export type NewTenantInput = {
   slug: string; name: string; ownerEmail: string; ownerPassword: string; ownerName?: string; planSlug?: string;
@@ -17,7 +25,7 @@ export type NewTenantInput = {
 export async function createTenant(db: Db, passwords: PasswordParams, input: NewTenantInput): Promise<{ tenant: Tenant; owner: Account }> {
   const problems = [
     ...(SLUG.test(input.slug) ? [] : ['slug must be 3-63 lowercase letters, digits or "-", starting and ending with a letter or digit']),
-    ...(!input.name.trim() || input.name.length > 120 ? ['name must be 1-120 characters'] : []),
+    ...[nameProblem(input.name)].filter((p) => p !== undefined),
     ...accountProblems({ email: input.ownerEmail, password: input.ownerPassword }),
   ];
   if (problems.length) throw new ApiError('VALIDATION_FAILED', 400, 'Invalid tenant', problems);

@@ -59,7 +59,7 @@ describe('operator CLI', function () {
     ['a bad email', ['tenant:create', '--slug', `ok-${unique()}`, '--name', 'X', '--owner-email', 'not-an-email', '--owner-password', PASSWORD], /email must be/],
     ['a short password', ['tenant:create', '--slug', `ok-${unique()}`, '--name', 'X', '--owner-email', 'x@x.test', '--owner-password', 'short'], /at least 10 characters/],
     ['an unknown plan', ['tenant:create', '--slug', `ok-${unique()}`, '--name', 'X', '--owner-email', `p-${unique()}@x.test`, '--owner-password', PASSWORD, '--plan', 'gold'], /unknown plan "gold"/],
-    ['an unknown role', ['agent:create', '--tenant', slug, '--username', 'bob', '--password', PASSWORD, '--name', 'Bob', '--role', 'boss'], /--role must be one of/],
+    ['an unknown role', ['agent:create', '--tenant', slug, '--username', 'bob', '--password', PASSWORD, '--name', 'Bob', '--role', 'boss'], /role must be one of/],
     ['a duplicate username', ['agent:create', '--tenant', slug, '--username', 'maria', '--password', PASSWORD, '--name', 'M2', '--role', 'agent'], /already taken/],
     ['an unknown tenant', ['agent:create', '--tenant', 'nope-nope', '--username', 'bob', '--password', PASSWORD, '--name', 'Bob', '--role', 'agent'], /no tenant with slug/],
     ['an unknown platform role', ['platform-admin:create', '--email', 'a@b.test', '--password', PASSWORD, '--name', 'A', '--role', 'god'], /role must be one of/],

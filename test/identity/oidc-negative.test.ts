@@ -133,8 +133,11 @@ describe('Login with Ringnity: refusals', () => {
     const { code: authCode, verifier } = await code(s);
     const form = { grant_type: 'authorization_code', code: authCode, redirect_uri: CALLBACK, code_verifier: verifier! };
     const attempts = await Promise.all(Array.from({ length: 4 }, () => tokenEndpoint(app, form, basic(s))));
-    expect(attempts.filter((r) => r.status === 200), 'exactly one redemption may succeed').to.have.length(1);
+    const winners = attempts.filter((r) => r.status === 200);
+    expect(winners, 'exactly one redemption may succeed').to.have.length(1);
     for (const loser of attempts.filter((r) => r.status !== 200)) expect(loser.body.error).to.equal('invalid_grant');
+    const info = await app.request('/oauth/userinfo', { headers: { authorization: `Bearer ${winners[0].body.access_token}` } });
+    expect(info.status, 'a code used twice revokes what it issued (RFC 6749 §4.1.2)').to.equal(401);
   });
 
   it('issues no refresh token to a client not allowed offline_access', async () => {
