@@ -80,11 +80,27 @@ export const listOAuthClients = (db: Db, tenantId: string) => table.listByTenant
 
 export type OAuthClientUpdate = Partial<Pick<OAuthClient, 'name' | 'type' | 'redirectUris' | 'allowedScopes' | 'requirePkce' | 'status'>>;
 
+async function requireClient(db: Db, tenantId: string, id: string): Promise<OAuthClient> {
+  const client = await table.findById(db, tenantId, id);
+  if (!client) throw new ApiError('NOT_FOUND', 404, 'OAuth client not found');
+  return client;
+}
+
+/**
+ * What a status change writes. Revoking destroys every grant, code and token of the client
+ * (in the caller's transaction) and stamps revokedAt; re-activating clears it.
+ */
+async function statusChange(trx: Db, current: OAuthClient, status: OAuthClient['status'] | undefined): Promise<table.OAuthClientChanges> {
+  if (status === undefined || status === current.status) return {};
+  if (status === 'active') return { status, revokedAt: null };
+  await destroyPayloadsByClientId(trx, current.clientId);
+  return { status, revokedAt: new Date() };
+}
+
 /** Applies dashboard edits with the same rules as creation; setting status revoked revokes. */
 export async function updateOAuthClient(db: Db, tenantId: string, id: string, update: OAuthClientUpdate): Promise<OAuthClient> {
   return db.transaction(async (trx) => {
-    const current = await table.findById(trx, tenantId, id);
-    if (!current) throw new ApiError('NOT_FOUND', 404, 'OAuth client not found');
+    const current = await requireClient(trx, tenantId, id);
     const type = update.type ?? current.type;
     const settings = {
       name: (update.name ?? current.name).trim(), type,
@@ -93,12 +109,10 @@ export async function updateOAuthClient(db: Db, tenantId: string, id: string, up
     };
     const problems = clientProblems(settings);
     if (problems.length) throw new ApiError('VALIDATION_FAILED', 400, 'Invalid OAuth client', problems);
-    if (update.status === 'revoked' && current.status !== 'revoked') await destroyPayloadsByClientId(trx, current.clientId);
     return table.updateOAuthClient(trx, id, {
       ...settings,
       requirePkce: type === 'public' ? true : (update.requirePkce ?? current.requirePkce),
-      status: update.status,
-      revokedAt: update.status === undefined ? undefined : update.status === 'revoked' ? (current.revokedAt ? undefined : new Date()) : null,
+      ...await statusChange(trx, current, update.status),
       // A client that becomes public loses its secret; one that becomes confidential needs rotate-secret.
       secretHash: type === 'public' ? null : undefined,
     });
@@ -108,18 +122,15 @@ export async function updateOAuthClient(db: Db, tenantId: string, id: string, up
 /** Revokes a client and every grant, code and token it holds, at once and everywhere. */
 export async function revokeOAuthClient(db: Db, tenantId: string, id: string): Promise<OAuthClient> {
   return db.transaction(async (trx) => {
-    const current = await table.findById(trx, tenantId, id);
-    if (!current) throw new ApiError('NOT_FOUND', 404, 'OAuth client not found');
-    await destroyPayloadsByClientId(trx, current.clientId);
-    if (current.status === 'revoked') return current;
-    return table.updateOAuthClient(trx, id, { status: 'revoked', revokedAt: new Date() });
+    const current = await requireClient(trx, tenantId, id);
+    const change = await statusChange(trx, current, 'revoked');
+    return change.status ? table.updateOAuthClient(trx, id, change) : current;
   });
 }
 
 /** A new secret for a confidential client; the old one stops working at once. */
 export async function rotateOAuthClientSecret(db: Db, tenantId: string, id: string): Promise<OAuthClientWithNewSecret> {
-  const current = await table.findById(db, tenantId, id);
-  if (!current) throw new ApiError('NOT_FOUND', 404, 'OAuth client not found');
+  const current = await requireClient(db, tenantId, id);
   if (current.type !== 'confidential') throw new ApiError('VALIDATION_FAILED', 400, 'Public clients have no secret to rotate');
   const clientSecret = newSecret();
   const oauthClient = await table.updateOAuthClient(db, id, { secretHash: hashSecret(clientSecret) });
@@ -129,8 +140,7 @@ export async function rotateOAuthClientSecret(db: Db, tenantId: string, id: stri
 /** Removes a revoked client for good; an active one must be revoked first (its tokens die then). */
 export async function deleteRevokedOAuthClient(db: Db, tenantId: string, id: string): Promise<void> {
   await db.transaction(async (trx) => {
-    const current = await table.findById(trx, tenantId, id);
-    if (!current) throw new ApiError('NOT_FOUND', 404, 'OAuth client not found');
+    const current = await requireClient(trx, tenantId, id);
     if (current.status !== 'revoked') throw new ApiError('CONFLICT', 409, 'Revoke the OAuth client before deleting it');
     await destroyPayloadsByClientId(trx, current.clientId);
     await table.deleteOAuthClient(trx, id);

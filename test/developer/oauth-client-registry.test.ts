@@ -151,6 +151,26 @@ describe('OAuth client registry (dashboard)', () => {
     expect(step.res.status).to.equal(400);
   });
 
+  it('revokes through PATCH status too, and can re-activate a client (old tokens stay dead)', async () => {
+    const { account, headers } = await owned();
+    const { oauthClient, clientSecret } = (await create(headers, { name: 'A', redirectUris: [CALLBACK] })).body.data;
+    const config = await relyingParty(app, { ...oauthClient, clientSecret });
+    const { tokens } = await codeFlow(app, config, account);
+
+    const revoked = await app.request(`${base}/${oauthClient.id}`, { method: 'PATCH', headers, json: { status: 'revoked' } });
+    expect(revoked.status).to.equal(200);
+    expectContract(revoked, 'updateOAuthClient');
+    expect(revoked.body.data.oauthClient.revokedAt).to.be.a('string');
+    expect((await app.request('/oauth/userinfo', { headers: { authorization: `Bearer ${tokens.access_token}` } })).status).to.equal(401);
+
+    const active = await app.request(`${base}/${oauthClient.id}`, { method: 'PATCH', headers, json: { status: 'active' } });
+    expect(active.status).to.equal(200);
+    expect(active.body.data.oauthClient).to.include({ status: 'active', revokedAt: null });
+    expect((await app.request('/oauth/userinfo', { headers: { authorization: `Bearer ${tokens.access_token}` } })).status).to.equal(401);
+    const again = await codeFlow(app, config, account);
+    expect(again.tokens.access_token).to.be.a('string');
+  });
+
   it('deletes only a revoked client: an active one gets 409', async () => {
     const { headers } = await owned();
     const { oauthClient } = (await create(headers, { name: 'A', redirectUris: [CALLBACK] })).body.data;
