@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Config } from './config.ts';
 import type { Contract } from './contract/contract.ts';
+import type { PasswordChecker } from './accounts/password-check.ts';
 import type { KeyStore } from './keys/signing-keys.ts';
 import type { Logger } from './logger.ts';
 
@@ -12,4 +13,6 @@ export type AppDeps = {
   contract: Contract;
   /** Signing keys from the database, shared by the OIDC provider and dashboard tokens. */
   keys: KeyStore;
+  /** The throttled, audited password check every login form uses (one dummy hash per process). */
+  checkPassword: PasswordChecker;
 };

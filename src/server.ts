@@ -6,6 +6,7 @@ import { openDatabase, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import type { AppDeps } from './deps.ts';
 import { createKeyStore } from './keys/signing-keys.ts';
+import { createPasswordChecker } from './accounts/password-check.ts';
 import type { Logger } from './logger.ts';
 
 export type RunningServer = {
@@ -24,7 +25,9 @@ export async function startServer(config: Config, logger: Logger, options: { dat
   try {
     const applied = await migrate(database.db);
     if (applied.length) logger.info({ migrations: applied }, 'database migrated');
-    const deps: AppDeps = { config, db: database.db, logger, contract: loadContract(), keys: createKeyStore(database.db) };
+    const deps: AppDeps = {
+      config, db: database.db, logger, contract: loadContract(), keys: createKeyStore(database.db), checkPassword: createPasswordChecker(config.argon2),
+    };
     await deps.keys.get(); // a fresh database gets its first signing key before any request
     const app = await createApp(deps);
     const server = createServer(app.callback());

@@ -1,5 +1,4 @@
 import Router from '@koa/router';
-import { createPasswordChecker } from '../accounts/password-check.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { inputOf, operation, type Input } from '../contract/operations.ts';
 import type { AppDeps } from '../deps.ts';
@@ -9,7 +8,7 @@ import { loginPlatformAdmin, refreshPlatformAdminSession } from './platform-sess
 /** Platform console sign-in (`/platform/auth/*`); the console's other operations guard with PlatformBearer. */
 export function platformAuthRoutes(deps: AppDeps): Router {
   const router = new Router();
-  const checkPassword = createPasswordChecker(deps.config.argon2);
+  const { checkPassword } = deps;
 
   operation(router, deps.contract, 'loginPlatformAdmin', async (ctx) => {
     const { body } = inputOf<Input<{ email: string; password: string }>>(ctx);

@@ -11,7 +11,6 @@ import { logout } from './logout.ts';
 import { clearOwnerRefreshCookie, ownerRefreshCookie, setOwnerRefreshCookie } from './owner-cookie.ts';
 import { loginOwnerWithGoogle } from './owner-google-login.ts';
 import { getOwnerSession, loginOwner, refreshOwnerSession } from './owner-sessions.ts';
-import { createPasswordChecker } from '../accounts/password-check.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { workspaceSlugOf } from '../tenants/workspace-address.ts';
 import { autoLoginWorkspace, loginWorkspace, refreshWorkspaceSession } from './workspace-sessions.ts';
@@ -26,7 +25,7 @@ export function dashboardAuthRoutes(deps: AppDeps): Router {
   const router = new Router();
   const { contract } = deps;
   const { requireOwner } = dashboardGuards(deps);
-  const checkPassword = createPasswordChecker(deps.config.argon2);
+  const { checkPassword } = deps;
   const verifyGoogle = createGoogleVerifier(deps.config);
 
   operation(router, contract, 'loginOwner', async (ctx) => {

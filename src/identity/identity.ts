@@ -5,6 +5,7 @@ import { interactionRoutes } from './interaction-routes.ts';
 import { createLoginService } from './login.ts';
 import { startPayloadPurge } from './payload-purge.ts';
 import { buildProvider } from './provider.ts';
+import { clientUseRecorder } from '../oauth-clients/oauth-clients.ts';
 import { createProviderHolder } from './provider-holder.ts';
 import { providerMount } from './provider-mount.ts';
 import { oauthTenantRoutes } from './tenant-routes.ts';
@@ -22,10 +23,12 @@ export async function createIdentity(deps: AppDeps): Promise<Identity> {
   // Shared by every process through the database, so any process can read another's cookies.
   const cookieKeys = [await sharedSecret(db, 'oidc-cookie-key')];
   const csrfKey = await sharedSecret(db, 'oidc-interaction-csrf-key');
-  const holder = createProviderHolder(keys, (keyring) => buildProvider({ config, db, logger }, keyring, cookieKeys));
+  // Outlives provider rebuilds (key rotations), so its once-a-minute memory does too.
+  const recordClientUse = clientUseRecorder(db);
+  const holder = createProviderHolder(keys, (keyring) => buildProvider({ config, db, logger, recordClientUse }, keyring, cookieKeys));
   await holder.current(); // configuration mistakes surface at start, not on the first request
 
-  const interactions = interactionRoutes({ db, holder, attemptLogin: createLoginService(db, config.argon2), csrfKey });
+  const interactions = interactionRoutes({ db, holder, attemptLogin: createLoginService(db, deps.checkPassword), csrfKey });
   const tenant = oauthTenantRoutes({ config, db, holder });
   const purge = startPayloadPurge(db, logger);
   return {

@@ -1,8 +1,7 @@
 import type { Db } from '../db/database.ts';
 import { findByTenantEmail, findByUsername, findOwnerByEmail, type AccountWithHash } from '../accounts/account-table.ts';
 import { isEmail } from '../accounts/account-rules.ts';
-import { createPasswordChecker } from '../accounts/password-check.ts';
-import type { PasswordParams } from '../accounts/passwords.ts';
+import type { PasswordChecker } from '../accounts/password-check.ts';
 import { audit } from '../audit/audit-log.ts';
 import { ApiError } from '../http/api-error.ts';
 
@@ -21,8 +20,7 @@ export type LoginOutcome =
  * dashboards (per account and per IP, shared by every process), with the outcome the
  * login page shows. A disabled account is checked like an unknown one.
  */
-export function createLoginService(db: Db, passwords: PasswordParams) {
-  const checkPassword = createPasswordChecker(passwords);
+export function createLoginService(db: Db, checkPassword: PasswordChecker) {
 
   async function findCandidate(tenantId: string, login: string): Promise<AccountWithHash | undefined> {
     if (!isEmail(login)) return findByUsername(db, tenantId, login);

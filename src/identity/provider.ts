@@ -2,7 +2,7 @@ import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'o
 import type { Db } from '../db/database.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import { clientUseRecorder } from '../oauth-clients/oauth-clients.ts';
+import type { clientUseRecorder } from '../oauth-clients/oauth-clients.ts';
 import { hashSecret, sameSecret } from '../secrets.ts';
 import { createAdapterFactory } from './adapter.ts';
 import { accountFinder } from './claims.ts';
@@ -37,7 +37,7 @@ export const TTL = {
   Grant: 365 * DAY,
 } as const;
 
-type ProviderDeps = { config: Config; db: Db; logger: Logger };
+type ProviderDeps = { config: Config; db: Db; logger: Logger; recordClientUse: ReturnType<typeof clientUseRecorder> };
 type ClientExtras = { tenantId?: string; requirePkce?: boolean; clientAuthMethod: string; clientId: string };
 
 /** Public clients always, confidential ones when their registry entry says so (RFC 9700 §2.1.1). */
@@ -176,11 +176,10 @@ export function buildProvider(deps: ProviderDeps, keyring: Keyring, cookieKeys: 
     if (ctx.status === 503) ctx.set('Retry-After', '5');
   });
 
-  const recordClientUse = clientUseRecorder(deps.db);
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
     const clientId = ctx.oidc.client?.clientId;
     // Best effort: a failed "last used" stamp must not fail the token response already sent.
-    if (clientId) recordClientUse(clientId).catch((err) => deps.logger.warn({ err: { message: err.message } }, 'could not stamp OAuth client last use'));
+    if (clientId) deps.recordClientUse(clientId).catch((err) => deps.logger.warn({ err: { message: err.message } }, 'could not stamp OAuth client last use'));
   });
   provider.on('server_error', (_ctx, err) => deps.logger.error({ err }, 'oidc-provider server error'));
   return provider;

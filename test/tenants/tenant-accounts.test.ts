@@ -22,9 +22,9 @@ describe('tenant accounts', () => {
   });
 
   it('does not count the owner against the agents quota', async () => {
-    const tenant = await app.seed.tenant({ plan: 'starter' });
-    for (let i = 0; i < 3; i++) await newAgent(tenant.id);
-    const owner = await app.deps.db('accounts').where({ tenant_id: tenant.id, role: 'owner' });
-    expect(owner).to.have.length(1);
+    const tenant = await app.seed.tenant({ plan: 'starter' }); // the owner exists already
+    for (let i = 0; i < 3; i++) await newAgent(tenant.id); // all three fit beside the owner
+    const fourth = await newAgent(tenant.id).then(() => undefined, (err: unknown) => err);
+    expect(fourth).to.be.instanceOf(ApiError).and.include({ code: 'QUOTA_EXCEEDED' });
   });
 });
