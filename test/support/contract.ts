@@ -40,3 +40,20 @@ export function expectErrorEnvelope(res: Response): void {
   const validate = contract.validator({ $ref: '#/components/schemas/ErrorEnvelope' });
   expect(validate(res.body), `not an ErrorEnvelope: ${describeErrors('body', validate.errors).join('; ')}\n${JSON.stringify(res.body)}`).to.equal(true);
 }
+
+const routes = [...contract.operations.values()].map((op) => ({
+  op, pattern: new RegExp('^' + op.servedAt.replace(/\{\w+\}/g, '[^/]+') + '$'),
+}));
+
+/**
+ * Validates any JSON response of the app against the operation its method and path name
+ * (or, for an /api path the contract does not have, against ErrorEnvelope). The shared test
+ * app runs this on every response, so no test can forget it.
+ */
+export function expectContractFor(method: string, path: string, res: Response): void {
+  if (res.body === undefined) return; // not JSON: HTML pages and redirects
+  const pathname = new URL(path, 'http://app').pathname;
+  const match = routes.find((r) => r.op.method === method.toUpperCase() && r.pattern.test(pathname));
+  if (match) expectContract(res, match.op.id);
+  else if (pathname.startsWith('/api/')) expectErrorEnvelope(res);
+}

@@ -4,6 +4,7 @@ import { createLogger } from '../../src/logger.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { createTestDatabase } from './test-database.ts';
 import { createSeeder, type Seeder } from './seed.ts';
+import { expectContractFor } from './contract.ts';
 
 export type TestResponse = { status: number; headers: Headers; body: any; text: string };
 
@@ -11,7 +12,10 @@ export type TestApp = RunningServer & {
   seed: Seeder;
   /** The test database's URL on PostgreSQL (undefined on PGlite), for tests that open their own connections. */
   databaseUrl: string | undefined;
-  /** fetch against the app, JSON in (`json`) and out (`body`); `path` is relative to the server root. */
+  /**
+   * fetch against the app, JSON in (`json`) and out (`body`); `path` is relative to the server
+   * root. Every JSON response is checked against the contract before the test sees it.
+   */
   request(path: string, init?: RequestInit & { json?: unknown }): Promise<TestResponse>;
 };
 
@@ -34,7 +38,11 @@ export async function startTestApp(): Promise<void> {
     ...running,
     seed: createSeeder(running.deps),
     databaseUrl: database.url,
-    request: (p, init = {}) => request(running.url, p, { ...init, headers: { 'x-forwarded-for': clientAddress(), ...headersObject(init.headers) } }),
+    request: async (p, init = {}) => {
+      const res = await request(running.url, p, { ...init, headers: { 'x-forwarded-for': clientAddress(), ...headersObject(init.headers) } });
+      expectContractFor(init.method ?? 'GET', p, res);
+      return res;
+    },
     closeDatabase: () => database.close(),
   };
 }
