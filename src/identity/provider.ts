@@ -171,6 +171,9 @@ export function buildProvider(deps: ProviderDeps, keyring: Keyring, cookieKeys: 
       (ctx.body as Record<string, unknown>).scopes_supported = [...AVAILABLE_SCOPES];
     } else if (route === 'revocation' && ctx.status === 200) {
       ctx.body = { success: true }; // the contract answers SuccessEnvelope, not RFC 7009's empty body
+    } else if (route === 'authorization' && ctx.method === 'GET' && ctx.status === 303) {
+      // The contract's authorize answers 302; for a GET the two mean the same to a browser.
+      ctx.status = 302;
     }
     // temporarily_unavailable (database down): say when to retry, as the /api answers do (RFC 9110 §10.2.3).
     if (ctx.status === 503) ctx.set('Retry-After', '5');

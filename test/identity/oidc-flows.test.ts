@@ -29,6 +29,23 @@ describe('Login with Ringnity: flows', () => {
     expect(d.claims_supported).to.include.members(['sub', 'name', 'email', 'email_verified', 'tenant_id', 'tenant_slug', 'roles']);
   });
 
+  it('answers authorize with a 302 redirect, as the contract says, to the login page and back to the client', async () => {
+    const tenant = await app.seed.tenant();
+    const user = await app.seed.account(tenant.id);
+    const client = await app.seed.oauthClient(tenant.id, { allowedScopes: ['openid'] });
+    const config = await relyingParty(app, client);
+    const first = await authorizationRequest(config, { scope: 'openid' });
+    const toLogin = await app.request(first.url.pathname + first.url.search);
+    expect(toLogin.status).to.equal(302);
+    expect(toLogin.headers.get('location')).to.match(/^\/interaction\//);
+
+    const { browser } = await codeFlow(app, config, user, { scope: 'openid' });
+    const silent = await authorizationRequest(config, { scope: 'openid', prompt: 'none' });
+    const back = await browser.fetch(silent.url.href);
+    expect(back.status).to.equal(302);
+    expect(back.headers.get('location')).to.match(new RegExp(`^${CALLBACK}\\?code=`));
+  });
+
   it('publishes the signing keys as a JWKS', async () => {
     const res = await app.request('/oauth/jwks.json');
     expect(res.status).to.equal(200);

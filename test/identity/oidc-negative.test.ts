@@ -291,7 +291,7 @@ describe('Login with Ringnity: refusals', () => {
 
     const custom = await authorizationRequest(config, { scope: 'openid', redirectUri: 'com.example.app:/oauth' });
     const page = await new Browser(app.url).fetch(custom.url.href);
-    expect(page.status).to.equal(303);
+    expect(page.status).to.equal(302);
     expect(page.headers.get('location')).to.match(/^\/interaction\//);
   });
 });
