@@ -112,6 +112,26 @@ describe('workspace sessions', () => {
     expect(after.status).to.equal(401);
   });
 
+  it('lets only one of concurrent refreshes with the same token win', async () => {
+    const tenant = await app.seed.tenant();
+    const agent = await app.seed.account(tenant.id);
+    const { refreshToken } = (await login({ username: agent.username, password: agent.password, slug: tenant.slug })).body.data;
+    const attempts = await Promise.all(Array.from({ length: 4 }, () =>
+      app.request('/api/auth/workspace-refresh', { method: 'POST', json: { refreshToken } })));
+    expect(attempts.filter((r) => r.status === 200), 'exactly one rotation').to.have.length(1);
+    for (const loser of attempts.filter((r) => r.status !== 200)) expect(loser.status).to.equal(401);
+  });
+
+  it('opens the workspace once for an entry token sent concurrently', async () => {
+    const tenant = await app.seed.tenant();
+    const { accessToken } = await ownerLogin(tenant);
+    const { autoLoginToken } = (await entryToken(accessToken)).body.data;
+    const path = `/api/auth/workspace-auto-login?token=${encodeURIComponent(autoLoginToken)}`;
+    const attempts = await Promise.all(Array.from({ length: 4 }, () => app.request(path)));
+    expect(attempts.filter((r) => r.status === 200), 'an entry token works once').to.have.length(1);
+    for (const loser of attempts.filter((r) => r.status !== 200)) expect(loser.body.code).to.equal('ENTRY_TOKEN_INVALID');
+  });
+
   it('does not refresh an owner session at the workspace endpoint', async () => {
     const tenant = await app.seed.tenant();
     const owner = await ownerLogin(tenant);
