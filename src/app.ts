@@ -3,6 +3,7 @@ import type Router from '@koa/router';
 import type { AppDeps } from './deps.ts';
 import { dashboardAuthRoutes } from './auth/routes.ts';
 import { apiRouter } from './contract/api-router.ts';
+import { contractRoutes } from './contract/contract-routes.ts';
 import { createIdentity } from './identity/identity.ts';
 import { renderErrors } from './http/render-errors.ts';
 import { requestContext } from './http/request-context.ts';
@@ -35,5 +36,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   const api = apiRouter(deps.contract, apiAreas(deps), { bodyLimit: deps.config.bodyLimit });
   app.use(api.routes());
+  app.use(contractRoutes(deps.contract).routes());
   return app;
 }

@@ -31,4 +31,13 @@ describe('the contract is the only source of routes', () => {
       expect(paths.has(new URL(value as string).pathname), `${key} ${value} is not in the contract`).to.equal(true);
     }
   });
+
+  it('serves the contract it validates against, additions included, at /openapi.json', async () => {
+    const res = await app.request('/openapi.json');
+    expect(res.status).to.equal(200);
+    expect(res.headers.get('content-type')).to.match(/^application\/json/);
+    expect(res.body.openapi).to.equal('3.1.0');
+    expect(res.body).to.deep.equal(contract.document);
+    expect(res.body.paths['/oauth/introspect'].post.operationId).to.equal('introspectRingnityOAuthToken');
+  });
 });
