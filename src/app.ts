@@ -1,10 +1,13 @@
 import Koa from 'koa';
 import type Router from '@koa/router';
-import type { AppDeps } from './deps.ts';
+import type { AppDeps, RouteDeps } from './deps.ts';
+import { dashboardSchemes } from './auth/guards.ts';
+import type { SecuritySchemes } from './contract/security.ts';
+import { serverApiKeyScheme } from './server-api/guard.ts';
 import { dashboardAuthRoutes } from './auth/routes.ts';
 import { apiRouter } from './contract/api-router.ts';
 import { contractRoutes } from './contract/contract-routes.ts';
-import { createIdentity } from './identity/identity.ts';
+import { createIdentity, type Identity } from './identity/identity.ts';
 import { renderErrors } from './http/render-errors.ts';
 import { requestContext } from './http/request-context.ts';
 import { securityHeaders } from './http/security-headers.ts';
@@ -13,11 +16,17 @@ import { runtimeRoutes } from './runtime/routes.ts';
 import { serverApiRoutes } from './server-api/routes.ts';
 import { developerRoutes } from './developer/routes.ts';
 
-export type App = Koa;
+/** The composed app, and the security schemes its operations are guarded with. */
+export type App = { koa: Koa; schemes: SecuritySchemes };
 
 /** The `/api` areas, one router each; every route in them is a contract operation. */
-export function apiAreas(deps: AppDeps): Router[] {
+export function apiAreas(deps: RouteDeps): Router[] {
   return [runtimeRoutes(deps), dashboardAuthRoutes(deps), platformAuthRoutes(deps), serverApiRoutes(deps), developerRoutes(deps)];
+}
+
+/** How each of the contract's security schemes is checked: the one registry every operation's guard comes from. */
+export function securitySchemes(deps: AppDeps, identity: Pick<Identity, 'schemes'>): SecuritySchemes {
+  return Object.freeze({ ...dashboardSchemes(deps), ServerApiKey: serverApiKeyScheme(deps.db), ...identity.schemes });
 }
 
 /** Composes middleware, the identity provider and the `/api` routers; nothing else. */
@@ -31,11 +40,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   // Login with Ringnity (oidc-provider at the issuer root) comes before the /api routers.
   const identity = await createIdentity(deps);
-  for (const middleware of identity.middleware) app.use(middleware);
+  const schemes = securitySchemes(deps, identity);
+  for (const middleware of identity.middleware(schemes)) app.use(middleware);
   app.on('close', identity.stop);
 
-  const api = apiRouter(deps.contract, apiAreas(deps), { bodyLimit: deps.config.bodyLimit });
+  const api = apiRouter(deps.contract, apiAreas({ ...deps, schemes }), { bodyLimit: deps.config.bodyLimit });
   app.use(api.routes());
   app.use(contractRoutes(deps.contract).routes());
-  return app;
+  return { koa: app, schemes };
 }

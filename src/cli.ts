@@ -6,6 +6,7 @@ import { migrate } from './db/migrate.ts';
 import type { Db } from './db/database.ts';
 import { ApiError } from './http/api-error.ts';
 import { alreadyExists, isUniqueViolation } from './http/render-errors.ts';
+import { OPERATOR, operatorIn } from './audit/actor.ts';
 import { audit } from './audit/audit-log.ts';
 import { createAccount } from './tenants/tenant-accounts.ts';
 import type { Role } from './accounts/account-table.ts';
@@ -42,7 +43,7 @@ const COMMANDS: Record<string, Command> = {
         slug: str(flags, 'slug')!, name: str(flags, 'name')!, ownerEmail: str(flags, 'owner-email')!,
         ownerPassword: str(flags, 'owner-password')!, planSlug: str(flags, 'plan'),
       });
-      await audit(db, { action: 'tenant.created', outcome: 'success', tenantId: tenant.id, actorType: 'operator', targetType: 'tenant', targetId: tenant.id });
+      await audit(db, operatorIn(tenant.id), 'tenant.created', { type: 'tenant', id: tenant.id });
       return { tenantId: tenant.id, slug: tenant.slug, ownerId: owner.id, publicKey: tenant.publicKey };
     },
   },
@@ -58,7 +59,7 @@ const COMMANDS: Record<string, Command> = {
         tenantId: tenant.id, username: str(flags, 'username')!, password: str(flags, 'password')!,
         name: str(flags, 'name')!, role, email: str(flags, 'email') ?? null,
       });
-      await audit(db, { action: 'account.created', outcome: 'success', tenantId: tenant.id, actorType: 'operator', targetType: 'account', targetId: account.id });
+      await audit(db, operatorIn(tenant.id), 'account.created', { type: 'account', id: account.id });
       return { agentId: account.id };
     },
   },
@@ -72,11 +73,10 @@ const COMMANDS: Record<string, Command> = {
       const pkce = str(flags, 'require-pkce');
       if (pkce !== undefined && pkce !== 'true' && pkce !== 'false') throw new ApiError('VALIDATION_FAILED', 400, '--require-pkce must be true or false');
       const scopes = str(flags, 'scopes')?.split(/[\s,]+/).filter(Boolean);
-      const { oauthClient, clientSecret } = await createOAuthClient(db, {
-        tenantId: tenant.id, name: str(flags, 'name')!, type, redirectUris: flags['redirect-uri'] as string[],
+      const { oauthClient, clientSecret } = await createOAuthClient(db, operatorIn(tenant.id), {
+        name: str(flags, 'name')!, type, redirectUris: flags['redirect-uri'] as string[],
         allowedScopes: scopes, requirePkce: pkce === undefined ? undefined : pkce === 'true',
       });
-      await audit(db, { action: 'oauth_client.created', outcome: 'success', tenantId: tenant.id, actorType: 'operator', targetType: 'oauth_client', targetId: oauthClient.id });
       // The secret is printed once, here, and stored only as a hash.
       return { clientId: oauthClient.clientId, ...(clientSecret ? { clientSecret } : {}) };
     },
@@ -87,7 +87,7 @@ const COMMANDS: Record<string, Command> = {
     required: [],
     async run(db) {
       const kid = await rotateSigningKey(db);
-      await audit(db, { action: 'signing_key.rotated', outcome: 'success', actorType: 'operator', targetType: 'signing_key', targetId: kid });
+      await audit(db, OPERATOR, 'signing_key.rotated', { type: 'signing_key', id: kid });
       return { kid };
     },
   },
@@ -99,7 +99,7 @@ const COMMANDS: Record<string, Command> = {
       const admin = await createPlatformAdmin(db, config.argon2, {
         email: str(flags, 'email')!, password: str(flags, 'password')!, name: str(flags, 'name')!, role: str(flags, 'role')!,
       });
-      await audit(db, { action: 'platform_admin.created', outcome: 'success', actorType: 'operator', targetType: 'platform_admin', targetId: admin.id });
+      await audit(db, OPERATOR, 'platform_admin.created', { type: 'platform_admin', id: admin.id });
       return { adminId: admin.id };
     },
   },

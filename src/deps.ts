@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Config } from './config.ts';
 import type { Contract } from './contract/contract.ts';
+import type { SecuritySchemes } from './contract/security.ts';
 import type { PasswordChecker } from './accounts/password-check.ts';
 import type { KeyStore } from './keys/signing-keys.ts';
 import type { Logger } from './logger.ts';
@@ -16,3 +17,6 @@ export type AppDeps = {
   /** The throttled, audited password check every login form uses (one dummy hash per process). */
   checkPassword: PasswordChecker;
 };
+
+/** What route factories get: the app's dependencies and how the contract's security schemes are checked. */
+export type RouteDeps = AppDeps & { schemes: SecuritySchemes };

@@ -1,3 +1,4 @@
+import { operatorIn } from './audit/actor.ts';
 import type { AppDeps } from './deps.ts';
 import { countTenants, findTenantBySlug } from './tenants/tenant-table.ts';
 import { createTenant } from './tenants/tenants.ts';
@@ -21,8 +22,8 @@ export async function firstStartHint({ config, db, logger }: AppDeps): Promise<v
     }
     const tenant = await findTenantBySlug(db, DEMO.slug);
     if (tenant && !await findOAuthClientByClientId(db, DEMO_OAUTH_CLIENT.clientId)) {
-      await createDemoOAuthClient(db, {
-        tenantId: tenant.id, name: 'Demo app', redirectUris: DEMO_OAUTH_CLIENT.redirectUris, requirePkce: false,
+      await createDemoOAuthClient(db, operatorIn(tenant.id), {
+        name: 'Demo app', redirectUris: DEMO_OAUTH_CLIENT.redirectUris, requirePkce: false,
         allowedScopes: ['openid', 'profile', 'email', 'tenant.read', 'roles.read', 'offline_access', 'developer.read', 'sdk.keys.read', 'tenant.domains.write'],
       }, { clientId: DEMO_OAUTH_CLIENT.clientId, clientSecret: DEMO_OAUTH_CLIENT.clientSecret });
       logger.warn({ clientId: DEMO_OAUTH_CLIENT.clientId }, 'DEMO=1: seeded the demo OAuth client (demo-only credentials, see docs/oidc.md)');

@@ -4,6 +4,7 @@ import { createApp } from './app.ts';
 import { loadContract } from './contract/contract.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
+import type { SecuritySchemes } from './contract/security.ts';
 import type { AppDeps } from './deps.ts';
 import { createKeyStore } from './keys/signing-keys.ts';
 import { createPasswordChecker } from './accounts/password-check.ts';
@@ -15,6 +16,8 @@ export type RunningServer = {
   backend: Database['backend'];
   server: Server;
   deps: AppDeps;
+  /** How the contract's security schemes are checked (what every operation's guard comes from). */
+  schemes: SecuritySchemes;
   /** Stops accepting connections, lets in-flight requests finish, then closes the database. */
   stop(): Promise<void>;
 };
@@ -29,7 +32,7 @@ export async function startServer(config: Config, logger: Logger, options: { dat
       config, db: database.db, logger, contract: loadContract(), keys: createKeyStore(database.db), checkPassword: createPasswordChecker(config.argon2),
     };
     await deps.keys.get(); // a fresh database gets its first signing key before any request
-    const app = await createApp(deps);
+    const { koa: app, schemes } = await createApp(deps);
     const server = createServer(app.callback());
     server.keepAliveTimeout = 5_000;
     server.once('close', () => app.emit('close')); // the app stops its background timers
@@ -39,7 +42,7 @@ export async function startServer(config: Config, logger: Logger, options: { dat
     });
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    return { url: `http://localhost:${port}`, port, backend: database.backend, server, deps, stop: () => stop(server, database) };
+    return { url: `http://localhost:${port}`, port, backend: database.backend, server, deps, schemes, stop: () => stop(server, database) };
   } catch (err) {
     await database.close();
     throw err;

@@ -1,4 +1,5 @@
-import { audit, type AuditEntry } from '../audit/audit-log.ts';
+import type { Actor } from '../audit/actor.ts';
+import { auditFailure, type AuditTarget } from '../audit/audit-log.ts';
 import { dummyHash, verifyPassword, type PasswordParams } from './passwords.ts';
 import type { Db } from '../db/database.ts';
 import { ApiError } from '../http/api-error.ts';
@@ -14,8 +15,8 @@ export type PasswordAttempt = {
   passwordHash: string | undefined;
   password: string;
   /** Who the attempt was for, when known, and what it was for (for the audit log). */
-  actor?: Pick<AuditEntry, 'tenantId' | 'actorType' | 'actorId'>;
-  target?: Pick<AuditEntry, 'targetType' | 'targetId'>;
+  actor?: Pick<Actor, 'tenantId' | 'type' | 'id'>;
+  target?: AuditTarget;
   meta: RequestMeta;
 };
 
@@ -33,20 +34,18 @@ export function createPasswordChecker(params: PasswordParams): PasswordChecker {
   const dummy = dummyHash(params);
   return async (db, attempt) => {
     const keys: ThrottleKey[] = [{ kind: 'account', id: attempt.accountKey }, { kind: 'ip', id: attempt.meta.ip }];
-    const record = (outcome: 'success' | 'failure', details: Record<string, unknown>) => audit(db, {
-      action: attempt.action, outcome, actorType: 'anonymous', ...attempt.actor, ...attempt.target,
-      ip: attempt.meta.ip, userAgent: attempt.meta.userAgent, details,
-    });
+    const who: Actor = { tenantId: null, type: 'anonymous', id: null, ...attempt.actor, ...attempt.meta };
+    const refused = (details: Record<string, unknown>) => auditFailure(db, who, attempt.action, attempt.target, details);
 
     const wait = await lockedFor(db, keys);
     if (wait > 0) {
-      await record('failure', { reason: 'rate_limited', account: attempt.accountKey });
+      await refused({ reason: 'rate_limited', account: attempt.accountKey });
       throw new ApiError('RATE_LIMITED', 429, 'Too many failed sign-in attempts; try again later', undefined, { 'Retry-After': String(wait) });
     }
     const ok = await verifyPassword(attempt.passwordHash ?? await dummy, attempt.password) && attempt.passwordHash !== undefined;
     if (!ok) {
       await recordFailure(db, keys);
-      await record('failure', { reason: attempt.passwordHash ? 'wrong_password' : 'unknown_account', account: attempt.accountKey });
+      await refused({ reason: attempt.passwordHash ? 'wrong_password' : 'unknown_account', account: attempt.accountKey });
       throw invalidCredentials();
     }
     await clearFailures(db, keys[0]);

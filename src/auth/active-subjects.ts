@@ -1,5 +1,6 @@
 import { findAccountById, type Account } from '../accounts/account-table.ts';
-import { audit } from '../audit/audit-log.ts';
+import type { Actor } from '../audit/actor.ts';
+import { audit, auditFailure } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
 import { ApiError } from '../http/api-error.ts';
 import { findPlatformAdminById, type PlatformAdmin } from '../platform/admin-table.ts';
@@ -34,7 +35,8 @@ export async function loadActiveAdmin(db: Db, adminId: string): Promise<Platform
 export function auditAccount(
   db: Db, action: string, outcome: 'success' | 'failure', account: Pick<Account, 'id' | 'tenantId'>, meta: RequestMeta, details?: Record<string, unknown>,
 ): Promise<void> {
-  return audit(db, { action, outcome, tenantId: account.tenantId, actorType: 'account', actorId: account.id, ip: meta.ip, userAgent: meta.userAgent, details });
+  const who: Actor = { ...meta, tenantId: account.tenantId, type: 'account', id: account.id };
+  return (outcome === 'success' ? audit : auditFailure)(db, who, action, undefined, details);
 }
 
 /** Runs an activity check at login, auditing a refusal before it reaches the client. */

@@ -1,44 +1,43 @@
 import type { Context, Middleware, Next } from 'koa';
 import type { Role } from '../accounts/account-table.ts';
+import type { SecurityScheme } from '../contract/security.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError } from '../http/api-error.ts';
 import { bearerTokenOf } from '../http/bearer.ts';
+import { requestActor } from '../http/request-actor.ts';
 import type { PlatformRole } from '../platform/admin-table.ts';
 import { loadActiveAccount, loadActiveAdmin } from './active-subjects.ts';
 import { verifyAccessToken, type AccessClaims, type TokenKind } from './dashboard-tokens.ts';
 import { findLiveSession } from './session-table.ts';
 
-/** Who a dashboard request acts for; guards put it on `ctx.state.principal`. */
+/** Who a dashboard request acts for; the schemes' guards put it on `ctx.state.principal`. */
 export type OwnerPrincipal = { kind: 'owner'; tenantId: string; accountId: string; role: 'owner'; sessionId: string };
 export type WorkspacePrincipal = { kind: 'workspace'; tenantId: string; accountId: string; role: Role; sessionId: string };
 export type DashboardPrincipal = OwnerPrincipal | WorkspacePrincipal;
 export type PlatformPrincipal = { kind: 'platform'; adminId: string; role: PlatformRole; sessionId: string };
 export type Principal = DashboardPrincipal | PlatformPrincipal;
 
-export type Guards = {
-  /** OwnerBearer: an owner access token. */
-  requireOwner: Middleware;
-  /** WorkspaceBearer: a workspace access token (owner, admin, supervisor or agent). */
-  requireWorkspace: Middleware;
-  /** DashboardBearer: an owner or a workspace access token. */
-  requireDashboard: Middleware;
-  /** PlatformBearer: a platform console access token. */
-  requirePlatform: Middleware;
-};
+export type DashboardSchemes = Record<'OwnerBearer' | 'WorkspaceBearer' | 'DashboardBearer' | 'PlatformBearer', SecurityScheme>;
 
 /**
- * Middleware for the contract's dashboard security schemes. Besides the token itself they
- * check the live state on every request (one indexed read each): the session is not
- * logged out or revoked for reuse, the account (or admin) and its tenant still exist and
- * are active. The role on the principal is the current one, not the one at sign-in.
+ * The contract's dashboard security schemes. Besides the token itself they check the live
+ * state on every request (one indexed read each): the session is not logged out or revoked
+ * for reuse, the account (or admin) and its tenant still exist and are active. The role on
+ * the principal is the current one, not the one at sign-in.
  */
-export function dashboardGuards({ db, keys, config }: Pick<AppDeps, 'db' | 'keys' | 'config'>): Guards {
-  const guard = (accepted: TokenKind[]): Middleware => async (ctx: Context, next: Next) => {
-    const claims = await verifyAccessToken(keys, config.issuer, bearerToken(ctx), accepted);
-    const principal = await principalFor(claims);
-    ctx.state.principal = principal;
-    await next();
-  };
+export function dashboardSchemes({ db, keys, config }: Pick<AppDeps, 'db' | 'keys' | 'config'>): DashboardSchemes {
+  const scheme = (accepted: TokenKind[]): SecurityScheme => ({
+    presentIn: (ctx) => bearerTokenOf(ctx) !== undefined,
+    guard: () => async (ctx: Context, next: Next) => {
+      const claims = await verifyAccessToken(keys, config.issuer, bearerToken(ctx), accepted);
+      const principal = await principalFor(claims);
+      ctx.state.principal = principal;
+      ctx.state.actor = principal.kind === 'platform'
+        ? { ...requestActor(ctx), type: 'platform_admin', id: principal.adminId }
+        : { ...requestActor(ctx), tenantId: principal.tenantId, type: 'account', id: principal.accountId };
+      await next();
+    },
+  });
 
   async function principalFor(claims: AccessClaims): Promise<Principal> {
     const session = await findLiveSession(db, claims.sessionId);
@@ -57,10 +56,10 @@ export function dashboardGuards({ db, keys, config }: Pick<AppDeps, 'db' | 'keys
   }
 
   return {
-    requireOwner: guard(['owner']),
-    requireWorkspace: guard(['workspace']),
-    requireDashboard: guard(['owner', 'workspace']),
-    requirePlatform: guard(['platform']),
+    OwnerBearer: scheme(['owner']),
+    WorkspaceBearer: scheme(['workspace']),
+    DashboardBearer: scheme(['owner', 'workspace']),
+    PlatformBearer: scheme(['platform']),
   };
 }
 

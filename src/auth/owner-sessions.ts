@@ -54,7 +54,7 @@ export async function loginOwner(
   const owner = await findOwnerByEmail(deps.db, input.email);
   await checkPassword(deps.db, {
     action: 'owner.login', accountKey: `owner:${input.email}`, passwordHash: owner?.passwordHash, password: input.password, meta,
-    actor: owner && { tenantId: owner.tenantId, actorType: 'account', actorId: owner.id },
+    actor: owner && { tenantId: owner.tenantId, type: 'account', id: owner.id },
   });
   const account = withoutHash(owner!);
   const tenant = await findTenantById(deps.db, account.tenantId);

@@ -1,20 +1,20 @@
 import Router from '@koa/router';
 import { requestMeta } from '../http/request-meta.ts';
 import { inputOf, operation, type Input } from '../contract/operations.ts';
-import type { AppDeps } from '../deps.ts';
+import type { RouteDeps } from '../deps.ts';
 import { reply } from '../http/reply.ts';
 import { loginPlatformAdmin, refreshPlatformAdminSession } from './platform-sessions.ts';
 
 /** Platform console sign-in (`/platform/auth/*`); the console's other operations guard with PlatformBearer. */
-export function platformAuthRoutes(deps: AppDeps): Router {
+export function platformAuthRoutes(deps: RouteDeps): Router {
   const router = new Router();
   const { checkPassword } = deps;
 
-  operation(router, deps.contract, 'loginPlatformAdmin', async (ctx) => {
+  operation(deps, router, 'loginPlatformAdmin', async (ctx) => {
     const { body } = inputOf<Input<{ email: string; password: string }>>(ctx);
     reply(ctx, 200, await loginPlatformAdmin(deps, checkPassword, body, requestMeta(ctx)));
   });
-  operation(router, deps.contract, 'refreshPlatformAdminSession', async (ctx) => {
+  operation(deps, router, 'refreshPlatformAdminSession', async (ctx) => {
     const { body } = inputOf<Input<{ refreshToken: string }>>(ctx);
     reply(ctx, 200, await refreshPlatformAdminSession(deps, body.refreshToken, requestMeta(ctx)));
   });

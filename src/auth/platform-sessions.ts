@@ -1,4 +1,5 @@
-import { audit } from '../audit/audit-log.ts';
+import type { Actor } from '../audit/actor.ts';
+import { audit, auditFailure } from '../audit/audit-log.ts';
 import { loadActiveAdmin } from './active-subjects.ts';
 import { signAccessToken } from './dashboard-tokens.ts';
 import type { AuthDeps } from './auth-deps.ts';
@@ -25,17 +26,15 @@ export async function loginPlatformAdmin(
   const found = await findPlatformAdminByEmail(deps.db, input.email);
   await checkPassword(deps.db, {
     action: 'platform.login', accountKey: `platform:${input.email}`, passwordHash: found?.passwordHash, password: input.password, meta,
-    actor: found && { actorType: 'platform_admin', actorId: found.id },
+    actor: found && { tenantId: null, type: 'platform_admin', id: found.id },
   });
   const { passwordHash: _hash, ...admin } = found!;
-  const record = (outcome: 'success' | 'failure', details: Record<string, unknown> = {}) => audit(deps.db, {
-    action: 'platform.login', outcome, actorType: 'platform_admin', actorId: admin.id, ip: meta.ip, userAgent: meta.userAgent, details,
-  });
+  const who: Actor = { ...meta, tenantId: null, type: 'platform_admin', id: admin.id };
   if (!admin.active) {
-    await record('failure', { reason: 'ACCOUNT_DISABLED' });
+    await auditFailure(deps.db, who, 'platform.login', undefined, { reason: 'ACCOUNT_DISABLED' });
     throw new ApiError('ACCOUNT_DISABLED', 403, 'This platform admin is disabled');
   }
-  await record('success');
+  await audit(deps.db, who, 'platform.login');
   const { session, refreshToken } = await startSession(deps.db, { kind: 'platform', subjectId: admin.id, tenantId: null });
   return sessionView(deps, admin, session.id, refreshToken);
 }

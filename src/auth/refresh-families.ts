@@ -1,4 +1,5 @@
-import { audit } from '../audit/audit-log.ts';
+import type { Actor } from '../audit/actor.ts';
+import { audit, auditFailure } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
 import { ApiError } from '../http/api-error.ts';
 import { hashSecret, randomToken } from '../secrets.ts';
@@ -63,12 +64,7 @@ async function detectReuse(db: Db, kind: TokenKind, tokenHash: string, meta: Req
   const session = await findSessionById(db, record.sessionId);
   if (!session || session.kind !== kind) return;
   const revokedNow = await revokeSession(db, session.id, 'reuse');
-  await audit(db, {
-    action: `${kind}.refresh_reused`, outcome: 'failure', tenantId: session.tenantId,
-    actorType: kind === 'platform' ? 'platform_admin' : 'account', actorId: session.subjectId,
-    targetType: 'dashboard_session', targetId: session.id, ip: meta.ip, userAgent: meta.userAgent,
-    details: { familyRevoked: revokedNow },
-  });
+  await auditFailure(db, sessionActor(session, meta), `${kind}.refresh_reused`, sessionTarget(session), { familyRevoked: revokedNow });
   throw new ApiError('REFRESH_TOKEN_REUSED', 401, 'This refresh token was already used; the session has been revoked, sign in again');
 }
 
@@ -87,11 +83,7 @@ export async function findSessionOfKind(db: Db, kind: TokenKind, id: string): Pr
 /** Ends a session (logout), auditing it once; ending an ended session is a no-op. */
 export async function endSession(db: Db, session: DashboardSession, meta: RequestMeta): Promise<void> {
   if (!await revokeSession(db, session.id, 'logout')) return;
-  await audit(db, {
-    action: `${session.kind}.logout`, outcome: 'success', tenantId: session.tenantId,
-    actorType: session.kind === 'platform' ? 'platform_admin' : 'account', actorId: session.subjectId,
-    targetType: 'dashboard_session', targetId: session.id, ip: meta.ip, userAgent: meta.userAgent,
-  });
+  await audit(db, sessionActor(session, meta), `${session.kind}.logout`, sessionTarget(session));
 }
 
 async function addRefreshToken(trx: Db, session: DashboardSession): Promise<string> {
@@ -100,3 +92,10 @@ async function addRefreshToken(trx: Db, session: DashboardSession): Promise<stri
   await insertRefreshToken(trx, { tokenHash: hashSecret(refreshToken), sessionId: session.id, lifetimeSeconds: policy.refreshSeconds });
   return refreshToken;
 }
+
+/** A session's subject, acting through this request. */
+const sessionActor = (session: DashboardSession, meta: RequestMeta): Actor => ({
+  ...meta, tenantId: session.tenantId, type: session.kind === 'platform' ? 'platform_admin' : 'account', id: session.subjectId,
+});
+
+const sessionTarget = (session: DashboardSession) => ({ type: 'dashboard_session', id: session.id });

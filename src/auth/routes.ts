@@ -1,11 +1,11 @@
 import Router from '@koa/router';
 import { inputOf, operation, type Input } from '../contract/operations.ts';
-import type { AppDeps } from '../deps.ts';
+import type { RouteDeps } from '../deps.ts';
 import { ApiError } from '../http/api-error.ts';
 import { reply } from '../http/reply.ts';
 import { createWorkspaceEntryToken } from './entry-tokens.ts';
 import { createGoogleVerifier } from './google-identity.ts';
-import { dashboardGuards, ownerOf } from './guards.ts';
+import { ownerOf } from './guards.ts';
 import { bearerTokenOf } from '../http/bearer.ts';
 import { logout } from './logout.ts';
 import { clearOwnerRefreshCookie, ownerRefreshCookie, setOwnerRefreshCookie } from './owner-cookie.ts';
@@ -21,32 +21,30 @@ type RefreshBody = { refreshToken?: string };
 const missingRefreshToken = (where: string) => new ApiError('VALIDATION_FAILED', 400, `Send the refresh token ${where}`, ['refreshToken is required']);
 
 /** The "Dashboard Auth" operations: owner (ringnity.com) and workspace ({slug} subdomain) sessions. */
-export function dashboardAuthRoutes(deps: AppDeps): Router {
+export function dashboardAuthRoutes(deps: RouteDeps): Router {
   const router = new Router();
-  const { contract } = deps;
-  const { requireOwner } = dashboardGuards(deps);
   const { checkPassword } = deps;
   const verifyGoogle = createGoogleVerifier(deps.config);
 
-  operation(router, contract, 'loginOwner', async (ctx) => {
+  operation(deps, router, 'loginOwner', async (ctx) => {
     const { body } = inputOf<Input<Credentials>>(ctx);
     const session = await loginOwner(deps, checkPassword, body, requestMeta(ctx));
     setOwnerRefreshCookie(ctx, session.refreshToken);
     reply(ctx, 200, session);
   });
 
-  operation(router, contract, 'loginOwnerWithGoogle', async (ctx) => {
+  operation(deps, router, 'loginOwnerWithGoogle', async (ctx) => {
     const { body } = inputOf<Input<{ idToken: string }>>(ctx);
     const result = await loginOwnerWithGoogle(deps, verifyGoogle, body.idToken, requestMeta(ctx));
     if (!result.requiresRegistration) setOwnerRefreshCookie(ctx, result.refreshToken);
     reply(ctx, 200, result);
   });
 
-  operation(router, contract, 'getOwnerSession', requireOwner, async (ctx) => {
+  operation(deps, router, 'getOwnerSession', async (ctx) => {
     reply(ctx, 200, await getOwnerSession(deps.db, deps.config, ownerOf(ctx)));
   });
 
-  operation(router, contract, 'refreshOwnerSession', async (ctx) => {
+  operation(deps, router, 'refreshOwnerSession', async (ctx) => {
     const { body } = inputOf<Input<RefreshBody>>(ctx);
     // A trusted client's explicit body token wins; browsers send the cookie.
     const token = body.refreshToken || ownerRefreshCookie(ctx);
@@ -60,7 +58,7 @@ export function dashboardAuthRoutes(deps: AppDeps): Router {
     reply(ctx, 200, pair);
   });
 
-  operation(router, contract, 'logoutOwner', async (ctx) => {
+  operation(deps, router, 'logoutOwner', async (ctx) => {
     const { body } = inputOf<Input<RefreshBody | undefined>>(ctx);
     await logout(deps, 'owner', {
       refreshToken: bodyToken(body) ?? ownerRefreshCookie(ctx), accessToken: bearerTokenOf(ctx),
@@ -69,28 +67,28 @@ export function dashboardAuthRoutes(deps: AppDeps): Router {
     reply(ctx, 200, undefined, 'Logged out');
   });
 
-  operation(router, contract, 'createWorkspaceEntryToken', requireOwner, async (ctx) => {
+  operation(deps, router, 'createWorkspaceEntryToken', async (ctx) => {
     reply(ctx, 200, await createWorkspaceEntryToken(deps, ownerOf(ctx), requestMeta(ctx)));
   });
 
-  operation(router, contract, 'loginWorkspace', async (ctx) => {
+  operation(deps, router, 'loginWorkspace', async (ctx) => {
     const { body } = inputOf<Input<{ username: string; password: string; slug?: unknown }>>(ctx);
     const tenantSlug = workspaceSlugOf(deps.config, { host: ctx.host, bodySlug: body.slug, header: ctx.get('x-ringnity-tenant') });
     reply(ctx, 200, await loginWorkspace(deps, checkPassword, { tenantSlug, username: body.username, password: body.password }, requestMeta(ctx)));
   });
 
-  operation(router, contract, 'autoLoginWorkspace', async (ctx) => {
+  operation(deps, router, 'autoLoginWorkspace', async (ctx) => {
     const { query } = inputOf<Input<unknown, { token: string }>>(ctx);
     reply(ctx, 200, await autoLoginWorkspace(deps, query.token, requestMeta(ctx)));
   });
 
-  operation(router, contract, 'refreshWorkspaceSession', async (ctx) => {
+  operation(deps, router, 'refreshWorkspaceSession', async (ctx) => {
     const { body } = inputOf<Input<RefreshBody>>(ctx);
     if (!body.refreshToken) throw missingRefreshToken('as body refreshToken');
     reply(ctx, 200, await refreshWorkspaceSession(deps, body.refreshToken, requestMeta(ctx)));
   });
 
-  operation(router, contract, 'logoutWorkspace', async (ctx) => {
+  operation(deps, router, 'logoutWorkspace', async (ctx) => {
     const { body } = inputOf<Input<RefreshBody | undefined>>(ctx);
     await logout(deps, 'workspace', { refreshToken: bodyToken(body), accessToken: bearerTokenOf(ctx) }, requestMeta(ctx));
     reply(ctx, 200, undefined, 'Logged out');

@@ -49,7 +49,7 @@ export async function loginWorkspace(
   const found = tenant && await findByUsername(deps.db, tenant.id, username);
   await checkPassword(deps.db, {
     action: 'workspace.login', accountKey: `workspace:${input.tenantSlug}:${username}`, passwordHash: found?.passwordHash,
-    password: input.password, meta, actor: found && { tenantId: found.tenantId, actorType: 'account', actorId: found.id },
+    password: input.password, meta, actor: found && { tenantId: found.tenantId, type: 'account', id: found.id },
   });
   const account = withoutHash(found!);
   await auditDisabled(deps.db, 'workspace.login', account, meta, () => assertActive(account, tenant));

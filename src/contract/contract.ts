@@ -11,6 +11,8 @@ const addFormats = addFormatsModule as unknown as typeof addFormatsModule.defaul
 export const CONTRACT_FILE = path.join(projectRoot, 'openapi', 'openapi.yaml');
 
 type Schema = Record<string, unknown>;
+/** One alternative of an operation's `security`: scheme names, all of which must be satisfied. */
+export type SecurityRequirement = Record<string, string[]>;
 type Parameter = { name: string; in: 'path' | 'query' | 'header' | 'cookie'; required?: boolean; schema?: Schema };
 
 export type Operation = {
@@ -22,6 +24,8 @@ export type Operation = {
   servedAt: string;
   parameters: Parameter[];
   requestBody?: { required: boolean; contentTypes: string[]; schema?: Schema };
+  /** Alternatives, any one of which admits the request; `{}` among them makes credentials optional. */
+  security: SecurityRequirement[];
   responses: Record<string, { contentTypes: string[]; schema?: Schema }>;
 };
 
@@ -56,6 +60,7 @@ export function loadContract(file = CONTRACT_FILE): Contract {
         servedAt: atRoot ? p : `/api${p}`,
         parameters: [...(item.parameters ?? []), ...(op.parameters ?? [])].map((x) => resolve(schemaDocument, x)),
         requestBody: op.requestBody && bodyOf(schemaDocument, op.requestBody),
+        security: op.security ?? schemaDocument.security ?? [],
         responses: Object.fromEntries(Object.entries<any>(op.responses ?? {}).map(([status, r]) => {
           const resolved = resolve(schemaDocument, r);
           const content = resolved.content ?? {};

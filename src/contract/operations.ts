@@ -2,22 +2,27 @@ import type Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import { ApiError } from '../http/api-error.ts';
 import { describeErrors, type Contract, type Operation } from './contract.ts';
+import { securityGuard, type SecuritySchemes } from './security.ts';
+
+/** What registering an operation needs: the contract, and how its security schemes are checked. */
+export type OperationDeps = { contract: Contract; schemes: SecuritySchemes };
 
 export type Input<B = any, Q = Record<string, any>, P = Record<string, string>> = { body: B; query: Q; params: P };
 
 /**
- * Registers a contract operation on the `/api` router: method and path come from the
- * contract, so no route can exist outside it. The router entry is named after the
- * operationId (the contract coverage test reads these names). Input is validated right
- * before the last handler, after any guards, and put on `ctx.state.input`.
+ * Registers a contract operation: method, path and security come from the contract, so no
+ * route can exist outside it nor ship without the guard it declares. The router entry is
+ * named after the operationId (the contract coverage test reads these names). The guard
+ * runs first, then the route's own middleware (roles, token kinds: what the contract can't
+ * say); input is validated right before the last handler and put on `ctx.state.input`.
  */
-export function operation(router: Router, contract: Contract, operationId: string, ...handlers: Middleware[]): void {
+export function operation({ contract, schemes }: OperationDeps, router: Router, operationId: string, ...handlers: Middleware[]): void {
   const op = contract.operations.get(operationId);
   if (!op) throw new Error(`operation ${operationId} is not in the contract`);
-  if (!op.servedAt.startsWith('/api/')) throw new Error(`operation ${operationId} is not served under /api`);
   const koaPath = op.path.replace(/\{(\w+)\}/g, ':$1');
   const last = handlers.pop()!;
-  router.register(koaPath, [op.method], [...handlers, validateInput(contract, op), last], { name: operationId });
+  const guard = securityGuard(schemes, op);
+  router.register(koaPath, [op.method], [...(guard ? [guard] : []), ...handlers, validateInput(contract, op), last], { name: operationId });
 }
 
 export function inputOf<T extends Input>(ctx: Context): T {

@@ -1,3 +1,5 @@
+import type { TenantActor } from '../audit/actor.ts';
+import { audit } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
 import { ApiError } from '../http/api-error.ts';
 import { allowedDomainSummary, replaceAllowedDomainsWithinQuota } from '../tenants/allowed-domains.ts';
@@ -13,16 +15,19 @@ export async function getDeveloperSettings(db: Db, tenantId: string) {
 }
 
 /** Replaces the widget domains: every entry normalised (as the OAuth tenant endpoint does), all or nothing. */
-export async function updateDeveloperAllowedDomains(db: Db, tenantId: string, input: string[]) {
+export async function updateDeveloperAllowedDomains(db: Db, actor: TenantActor, input: string[]) {
   const results = input.map(normalizeDomain);
   const problems = results.flatMap((r) => ('problem' in r ? [r.problem] : []));
   if (problems.length) throw new ApiError('VALIDATION_FAILED', 400, 'Some domains are invalid', problems);
-  const tenant = await requireTenant(db, tenantId);
-  const result = await replaceAllowedDomainsWithinQuota(db, tenant, results.map((r) => (r as { domain: string }).domain));
-  if (result.kind === 'quota_exceeded') {
-    throw new ApiError('QUOTA_EXCEEDED', 409, `The plan allows ${result.summary.allowedDomainsLimit} allowed domains; ${result.requested} were given`);
-  }
-  return getDeveloperSettings(db, tenantId);
+  return db.transaction(async (trx) => {
+    const tenant = await requireTenant(trx, actor.tenantId);
+    const result = await replaceAllowedDomainsWithinQuota(trx, tenant, results.map((r) => (r as { domain: string }).domain));
+    if (result.kind === 'quota_exceeded') {
+      throw new ApiError('QUOTA_EXCEEDED', 409, `The plan allows ${result.summary.allowedDomainsLimit} allowed domains; ${result.requested} were given`);
+    }
+    await audit(trx, actor, 'allowed_domains.updated', { type: 'tenant', id: tenant.id }, { allowedDomains: result.summary.allowedDomains });
+    return getDeveloperSettings(trx, actor.tenantId);
+  });
 }
 
 export type SdkTestInput = { origin?: string; slug?: string; service?: ServiceKey };

@@ -1,9 +1,8 @@
 import Router from '@koa/router';
-import type { Context, Middleware } from 'koa';
-import type { AppDeps } from '../deps.ts';
-import { audit } from '../audit/audit-log.ts';
-import { dashboardGuards, dashboardOf, requireRoles } from '../auth/guards.ts';
-import { requestMeta } from '../http/request-meta.ts';
+import type { Middleware } from 'koa';
+import type { RouteDeps } from '../deps.ts';
+import { dashboardOf, requireRoles } from '../auth/guards.ts';
+import { tenantActorOf } from '../http/request-actor.ts';
 import { inputOf, operation, type Input } from '../contract/operations.ts';
 import { reply } from '../http/reply.ts';
 import { AVAILABLE_SCOPES, RECOMMENDED_SCOPES, SCOPE_CATALOG } from '../oauth-clients/scopes.ts';
@@ -25,33 +24,20 @@ const clientView = ({ tenantId: _tenantId, ...client }: OAuthClient) => client;
 const credentialView = ({ tenantId: _tenantId, lastUsedAt, ...credential }: ServerApiCredential) =>
   ({ ...credential, ...(lastUsedAt ? { lastUsedAt } : {}) });
 
-export function developerRoutes(deps: AppDeps): Router {
-  const { contract, db, config } = deps;
+export function developerRoutes(deps: RouteDeps): Router {
+  const { db, config } = deps;
   const router = new Router();
-  const { requireDashboard } = dashboardGuards(deps);
   // Owners and workspace admins manage developer settings; supervisors and agents may only read the summary.
   const requireManager = requireRoles('owner', 'admin');
-  const read = (id: string, handler: Middleware) => operation(router, contract, id, requireDashboard, handler);
-  const manage = (id: string, handler: Middleware) => operation(router, contract, id, requireDashboard, requireManager, handler);
-
-  /** Records a change by the signed-in dashboard user; never secrets. */
-  const record = (ctx: Context, action: string, targetType: string, targetId: string, details?: Record<string, unknown>) => {
-    const principal = dashboardOf(ctx);
-    return audit(db, {
-      action, outcome: 'success', tenantId: principal.tenantId, actorType: 'account', actorId: principal.accountId,
-      targetType, targetId, ...requestMeta(ctx), details,
-    });
-  };
+  const read = (id: string, handler: Middleware) => operation(deps, router, id, handler);
+  const manage = (id: string, handler: Middleware) => operation(deps, router, id, requireManager, handler);
 
   read('getDeveloperSettings', async (ctx) => {
     reply(ctx, 200, await getDeveloperSettings(db, dashboardOf(ctx).tenantId));
   });
 
   manage('updateDeveloperAllowedDomains', async (ctx) => {
-    const { tenantId } = dashboardOf(ctx);
-    const settings = await updateDeveloperAllowedDomains(db, tenantId, inputOf(ctx).body.allowedDomains);
-    await record(ctx, 'allowed_domains.updated', 'tenant', tenantId, { allowedDomains: settings.allowedDomains });
-    reply(ctx, 200, settings);
+    reply(ctx, 200, await updateDeveloperAllowedDomains(db, tenantActorOf(ctx), inputOf(ctx).body.allowedDomains));
   });
 
   read('testDeveloperSdkSettings', async (ctx) => {
@@ -59,39 +45,35 @@ export function developerRoutes(deps: AppDeps): Router {
   });
 
   manage('listServerApiCredentials', async (ctx) => {
-    const credentials = await listServerApiCredentials(db, dashboardOf(ctx).tenantId);
+    const credentials = await listServerApiCredentials(db, tenantActorOf(ctx));
     reply(ctx, 200, { credentials: credentials.map(credentialView) });
   });
 
   manage('createServerApiCredential', async (ctx) => {
     const { name, environment, scopes } = inputOf(ctx).body;
-    const { credential, secret } = await createServerApiCredential(db, dashboardOf(ctx).tenantId, { name, environment, scopes });
-    await record(ctx, 'server_api_credential.created', 'server_api_credential', credential.id, { scopes: credential.scopes, environment: credential.environment });
+    const { credential, secret } = await createServerApiCredential(db, tenantActorOf(ctx), { name, environment, scopes });
     reply(ctx, 201, { credential: credentialView(credential), secret }, SECRET_WARNING);
   });
 
   manage('updateServerApiCredential', async (ctx) => {
     const { params, body } = inputOf(ctx);
     const { name, environment, scopes, isActive } = body;
-    const credential = await updateServerApiCredential(db, dashboardOf(ctx).tenantId, params.credentialId, { name, environment, scopes, isActive });
-    await record(ctx, 'server_api_credential.updated', 'server_api_credential', credential.id, { fields: Object.keys(body) });
+    const credential = await updateServerApiCredential(db, tenantActorOf(ctx), params.credentialId, { name, environment, scopes, isActive });
     reply(ctx, 200, { credential: credentialView(credential) });
   });
 
   manage('disableServerApiCredential', async (ctx) => {
-    const credential = await disableServerApiCredential(db, dashboardOf(ctx).tenantId, inputOf(ctx).params.credentialId);
-    await record(ctx, 'server_api_credential.disabled', 'server_api_credential', credential.id);
+    const credential = await disableServerApiCredential(db, tenantActorOf(ctx), inputOf(ctx).params.credentialId);
     reply(ctx, 200, { credential: credentialView(credential) });
   });
 
   manage('rotateServerApiCredential', async (ctx) => {
-    const { credential, secret } = await rotateServerApiCredential(db, dashboardOf(ctx).tenantId, inputOf(ctx).params.credentialId);
-    await record(ctx, 'server_api_credential.rotated', 'server_api_credential', credential.id);
+    const { credential, secret } = await rotateServerApiCredential(db, tenantActorOf(ctx), inputOf(ctx).params.credentialId);
     reply(ctx, 200, { credential: credentialView(credential), secret }, SECRET_WARNING);
   });
 
   manage('listOAuthClients', async (ctx) => {
-    const clients = await listOAuthClients(db, dashboardOf(ctx).tenantId);
+    const clients = await listOAuthClients(db, tenantActorOf(ctx));
     reply(ctx, 200, {
       oauthClients: clients.map(clientView),
       availableScopes: AVAILABLE_SCOPES,
@@ -105,8 +87,7 @@ export function developerRoutes(deps: AppDeps): Router {
   manage('createOAuthClient', async (ctx) => {
     // Only the contract's fields: the tenant is the caller's, never something the body names.
     const { name, type, redirectUris, allowedScopes, requirePkce } = inputOf<Input<NewOAuthClientInput>>(ctx).body;
-    const { oauthClient, clientSecret } = await createOAuthClient(db, { tenantId: dashboardOf(ctx).tenantId, name, type, redirectUris, allowedScopes, requirePkce });
-    await record(ctx, 'oauth_client.created', 'oauth_client', oauthClient.id, { clientId: oauthClient.clientId, type: oauthClient.type });
+    const { oauthClient, clientSecret } = await createOAuthClient(db, tenantActorOf(ctx), { name, type, redirectUris, allowedScopes, requirePkce });
     const warning = clientSecret ? SECRET_WARNING : 'Public clients have no secret: they must use PKCE (S256).';
     reply(ctx, 201, { oauthClient: clientView(oauthClient), ...(clientSecret ? { clientSecret } : {}), warning });
   });
@@ -114,27 +95,23 @@ export function developerRoutes(deps: AppDeps): Router {
   manage('updateOAuthClient', async (ctx) => {
     const { params, body } = inputOf(ctx);
     const { name, type, redirectUris, allowedScopes, requirePkce, status } = body;
-    const oauthClient = await updateOAuthClient(db, dashboardOf(ctx).tenantId, params.oauthClientId, { name, type, redirectUris, allowedScopes, requirePkce, status });
-    await record(ctx, 'oauth_client.updated', 'oauth_client', oauthClient.id, { clientId: oauthClient.clientId, fields: Object.keys(body) });
+    const oauthClient = await updateOAuthClient(db, tenantActorOf(ctx), params.oauthClientId, { name, type, redirectUris, allowedScopes, requirePkce, status });
     reply(ctx, 200, { oauthClient: clientView(oauthClient) });
   });
 
   manage('revokeOAuthClient', async (ctx) => {
-    const oauthClient = await revokeOAuthClient(db, dashboardOf(ctx).tenantId, inputOf(ctx).params.oauthClientId);
-    await record(ctx, 'oauth_client.revoked', 'oauth_client', oauthClient.id, { clientId: oauthClient.clientId });
+    const oauthClient = await revokeOAuthClient(db, tenantActorOf(ctx), inputOf(ctx).params.oauthClientId);
     reply(ctx, 200, { oauthClient: clientView(oauthClient) });
   });
 
   manage('rotateOAuthClientSecret', async (ctx) => {
-    const { oauthClient, clientSecret } = await rotateOAuthClientSecret(db, dashboardOf(ctx).tenantId, inputOf(ctx).params.oauthClientId);
-    await record(ctx, 'oauth_client.secret_rotated', 'oauth_client', oauthClient.id, { clientId: oauthClient.clientId });
+    const { oauthClient, clientSecret } = await rotateOAuthClientSecret(db, tenantActorOf(ctx), inputOf(ctx).params.oauthClientId);
     reply(ctx, 200, { oauthClient: clientView(oauthClient), clientSecret, warning: SECRET_WARNING });
   });
 
   manage('deleteRevokedOAuthClient', async (ctx) => {
     const { oauthClientId } = inputOf(ctx).params;
-    await deleteRevokedOAuthClient(db, dashboardOf(ctx).tenantId, oauthClientId);
-    await record(ctx, 'oauth_client.deleted', 'oauth_client', oauthClientId);
+    await deleteRevokedOAuthClient(db, tenantActorOf(ctx), oauthClientId);
     reply(ctx, 200, { oauthClientId, deleted: true });
   });
 

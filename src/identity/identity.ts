@@ -1,6 +1,8 @@
 import type { Middleware } from 'koa';
 import { sharedSecret } from '../db/app-secrets.ts';
+import type { SecuritySchemes } from '../contract/security.ts';
 import type { AppDeps } from '../deps.ts';
+import { oauthAccessTokenScheme } from './oauth-bearer.ts';
 import { interactionRoutes } from './interaction-routes.ts';
 import { createLoginService } from './login.ts';
 import { startPayloadPurge } from './payload-purge.ts';
@@ -11,8 +13,10 @@ import { providerMount } from './provider-mount.ts';
 import { oauthTenantRoutes } from './tenant-routes.ts';
 
 export type Identity = {
-  /** Login with Ringnity, in order: interaction pages, OAuth tenant endpoints, then oidc-provider. */
-  middleware: Middleware[];
+  /** The OAuthAccessToken security scheme, checked against this identity's provider. */
+  schemes: Pick<SecuritySchemes, 'OAuthAccessToken'>;
+  /** Login with Ringnity, in order: interaction pages, OAuth tenant endpoints (guarded by `schemes`), then oidc-provider. */
+  middleware(schemes: SecuritySchemes): Middleware[];
   /** Stops background work (the expired-artifact purge). */
   stop(): void;
 };
@@ -29,10 +33,13 @@ export async function createIdentity(deps: AppDeps): Promise<Identity> {
   await holder.current(); // configuration mistakes surface at start, not on the first request
 
   const interactions = interactionRoutes({ db, holder, attemptLogin: createLoginService(db, deps.checkPassword), csrfKey });
-  const tenant = oauthTenantRoutes({ config, db, holder });
   const purge = startPayloadPurge(db, logger);
   return {
-    middleware: [interactions.routes() as Middleware, tenant.routes() as Middleware, providerMount(holder)],
+    schemes: { OAuthAccessToken: oauthAccessTokenScheme(db, holder) },
+    middleware: (schemes) => {
+      const tenant = oauthTenantRoutes({ config, db, contract: deps.contract, schemes });
+      return [interactions.routes() as Middleware, tenant.routes() as Middleware, providerMount(holder)];
+    },
     stop: purge.stop,
   };
 }

@@ -2,7 +2,8 @@ import type { Db } from '../db/database.ts';
 import { findByTenantEmail, findByUsername, findOwnerByEmail, type AccountWithHash } from '../accounts/account-table.ts';
 import { isEmail } from '../accounts/account-rules.ts';
 import type { PasswordChecker } from '../accounts/password-check.ts';
-import { audit } from '../audit/audit-log.ts';
+import type { Actor } from '../audit/actor.ts';
+import { audit, auditFailure } from '../audit/audit-log.ts';
 import { ApiError } from '../http/api-error.ts';
 
 export type LoginAttempt = { tenantId: string; clientId: string; login: string; password: string; ip: string; userAgent?: string };
@@ -31,12 +32,12 @@ export function createLoginService(db: Db, checkPassword: PasswordChecker) {
   return async function attemptLogin(attempt: LoginAttempt): Promise<LoginOutcome> {
     const login = attempt.login.trim().toLowerCase();
     const account = login && attempt.password ? await findCandidate(attempt.tenantId, login) : undefined;
-    const target = { targetType: 'oauth_client', targetId: attempt.clientId };
+    const target = { type: 'oauth_client', id: attempt.clientId };
     try {
       await checkPassword(db, {
         action: 'oidc.login', accountKey: `oidc:${attempt.tenantId}:${login}`,
         passwordHash: account?.active ? account.passwordHash : undefined, password: attempt.password,
-        actor: account ? { tenantId: attempt.tenantId, actorType: 'account', actorId: account.id } : { tenantId: attempt.tenantId },
+        actor: { tenantId: attempt.tenantId, type: account ? 'account' : 'anonymous', id: account?.id ?? null },
         target, meta: { ip: attempt.ip, userAgent: attempt.userAgent },
       });
     } catch (err) {
@@ -45,12 +46,12 @@ export function createLoginService(db: Db, checkPassword: PasswordChecker) {
       if (err.code === 'INVALID_CREDENTIALS') return { kind: 'invalid' };
       throw err;
     }
-    const entry = { action: 'oidc.login', tenantId: attempt.tenantId, actorType: 'account' as const, actorId: account!.id, ...target, ip: attempt.ip, userAgent: attempt.userAgent };
+    const who: Actor = { tenantId: attempt.tenantId, type: 'account', id: account!.id, ip: attempt.ip, userAgent: attempt.userAgent };
     if (account!.tenantId !== attempt.tenantId) {
-      await audit(db, { ...entry, outcome: 'failure', details: { reason: 'other_tenant' } });
+      await auditFailure(db, who, 'oidc.login', target, { reason: 'other_tenant' });
       return { kind: 'other_tenant' };
     }
-    await audit(db, { ...entry, outcome: 'success' });
+    await audit(db, who, 'oidc.login', target);
     return { kind: 'success', accountId: account!.id };
   };
 }

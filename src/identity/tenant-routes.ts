@@ -1,6 +1,8 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
-import type { Context, Next } from 'koa';
+import type { Context, Middleware, Next } from 'koa';
+import { inputOf, operation, type Input, type OperationDeps } from '../contract/operations.ts';
+import { ApiError } from '../http/api-error.ts';
 import type { Config } from '../config.ts';
 import { dashboardUrl } from '../tenants/workspace-address.ts';
 import type { Db } from '../db/database.ts';
@@ -8,29 +10,30 @@ import { isDatabaseUnavailable } from '../http/render-errors.ts';
 import { addAllowedDomainWithinQuota, allowedDomainSummary, type AllowedDomainSummary } from '../tenants/allowed-domains.ts';
 import { normalizeDomain } from '../tenants/domains.ts';
 import { findTenantById, type Tenant } from '../tenants/tenant-table.ts';
-import { BearerError, requireOAuthToken } from './oauth-bearer.ts';
+import { BearerError, oauthCallerOf, requireOAuthScope } from './oauth-bearer.ts';
 import { answerTemporarilyUnavailable, oauthErrorBody } from './oauth-errors.ts';
-import type { ProviderHolder } from './provider-holder.ts';
 
-export type TenantRouteDeps = { config: Config; db: Db; holder: ProviderHolder };
+export type TenantRouteDeps = OperationDeps & { config: Config; db: Db };
 
 /**
  * The contract's OAuth tenant endpoints: what a Login with Ringnity app (e.g. the WordPress
  * plugin) may read and change about the signed-in user's tenant with its access token.
  */
 export function oauthTenantRoutes(deps: TenantRouteDeps): Router {
-  const router = new Router({ prefix: '/oauth/tenant' });
+  const router = new Router();
+  // Ahead of every route's guard and body parser, so their errors are OAuthError too.
+  router.use(oauthErrors);
 
-  // oauthErrors goes on each route, ahead of the body parser, so its errors are OAuthError too.
-  router.get('/widget-key', oauthErrors, async (ctx) => {
-    const tenant = await callerTenant(ctx, deps, ['developer.read', 'sdk.keys.read']);
+  operation(deps, router, 'getRingnityOAuthWidgetKey', requireOAuthScope('developer.read', 'sdk.keys.read'), async (ctx) => {
+    const tenant = await callerTenant(ctx, deps.db);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { success: true, data: widgetKeyData(deps.config, tenant, await allowedDomainSummary(deps.db, tenant)) };
   });
 
-  router.post('/allowed-domains', oauthErrors, bodyParser({ enableTypes: ['json'], jsonLimit: '4kb', encoding: 'utf-8' }) as any, async (ctx) => {
-    const tenant = await callerTenant(ctx, deps, ['tenant.domains.write']);
-    const normalized = normalizeDomain((ctx.request.body as { domain?: unknown } | undefined)?.domain);
+  const parseBody = bodyParser({ enableTypes: ['json'], jsonLimit: '4kb', encoding: 'utf-8' }) as Middleware;
+  operation(deps, router, 'addRingnityOAuthAllowedDomain', requireOAuthScope('tenant.domains.write'), parseBody, async (ctx) => {
+    const tenant = await callerTenant(ctx, deps.db);
+    const normalized = normalizeDomain(inputOf<Input<{ domain: string }>>(ctx).body.domain);
     if ('problem' in normalized) {
       ctx.status = 400;
       ctx.body = oauthErrorBody('invalid_request', normalized.problem);
@@ -54,10 +57,8 @@ export function oauthTenantRoutes(deps: TenantRouteDeps): Router {
   return router;
 }
 
-async function callerTenant(ctx: Context, deps: TenantRouteDeps, anyOfScopes: string[]): Promise<Tenant> {
-  const { provider } = await deps.holder.current();
-  const caller = await requireOAuthToken(ctx, deps.db, provider, anyOfScopes);
-  const tenant = await findTenantById(deps.db, caller.tenantId);
+async function callerTenant(ctx: Context, db: Db): Promise<Tenant> {
+  const tenant = await findTenantById(db, oauthCallerOf(ctx).tenantId);
   if (!tenant?.active) throw new BearerError(401, 'invalid_token', 'the tenant of this token is not active');
   return tenant;
 }
@@ -82,6 +83,11 @@ async function oauthErrors(ctx: Context, next: Next) {
     }
     const e = err as { status?: number; statusCode?: number; expose?: boolean; message?: string };
     if (isDatabaseUnavailable(err) || e.statusCode === 503) return answerTemporarilyUnavailable(ctx);
+    if (err instanceof ApiError && err.code === 'VALIDATION_FAILED') {
+      ctx.status = 400;
+      ctx.body = oauthErrorBody('invalid_request', err.details?.join('; ') ?? err.message);
+      return;
+    }
     const status = e.status ?? e.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       // Body parser errors (malformed JSON carries a 400 status without `expose`), too large, wrong content type.

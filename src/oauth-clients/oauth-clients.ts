@@ -1,3 +1,5 @@
+import type { TenantActor } from '../audit/actor.ts';
+import { audit } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
 import { ApiError } from '../http/api-error.ts';
 import { destroyPayloadsByClientId } from '../oidc-store/oidc-payload-table.ts';
@@ -19,7 +21,6 @@ const newClientId = () => randomToken(CLIENT_ID_PREFIX, 18);
 const newSecret = () => randomToken(SECRET_PREFIX, 32);
 
 export type NewOAuthClientInput = {
-  tenantId: string;
   name: string;
   type?: OAuthClientType;
   redirectUris: string[];
@@ -31,17 +32,19 @@ export type NewOAuthClientInput = {
 export type OAuthClientWithNewSecret = { oauthClient: OAuthClient; clientSecret?: string };
 
 /** A new client with a random client_id and, when confidential, a random secret. */
-export function createOAuthClient(db: Db, input: NewOAuthClientInput): Promise<OAuthClientWithNewSecret> {
+export function createOAuthClient(db: Db, actor: TenantActor, input: NewOAuthClientInput): Promise<OAuthClientWithNewSecret> {
   const confidential = (input.type ?? 'confidential') === 'confidential';
-  return insertNewClient(db, input, { clientId: newClientId(), clientSecret: confidential ? newSecret() : undefined });
+  return insertNewClient(db, actor, input, { clientId: newClientId(), clientSecret: confidential ? newSecret() : undefined });
 }
 
 /** DEMO=1 only: a client with published, well-known credentials (README "Demo data"). */
-export function createDemoOAuthClient(db: Db, input: NewOAuthClientInput, credentials: { clientId: string; clientSecret: string }): Promise<OAuthClientWithNewSecret> {
-  return insertNewClient(db, { ...input, type: 'confidential' }, credentials);
+export function createDemoOAuthClient(db: Db, actor: TenantActor, input: NewOAuthClientInput, credentials: { clientId: string; clientSecret: string }): Promise<OAuthClientWithNewSecret> {
+  return insertNewClient(db, actor, { ...input, type: 'confidential' }, credentials);
 }
 
-async function insertNewClient(db: Db, input: NewOAuthClientInput, credentials: { clientId: string; clientSecret?: string }): Promise<OAuthClientWithNewSecret> {
+const target = (client: OAuthClient) => ({ type: 'oauth_client', id: client.id });
+
+async function insertNewClient(db: Db, actor: TenantActor, input: NewOAuthClientInput, credentials: { clientId: string; clientSecret?: string }): Promise<OAuthClientWithNewSecret> {
   const type = input.type ?? 'confidential';
   const settings = {
     name: input.name.trim(), type, redirectUris: [...new Set(input.redirectUris)],
@@ -49,16 +52,18 @@ async function insertNewClient(db: Db, input: NewOAuthClientInput, credentials: 
   };
   const problems = clientProblems(settings);
   if (problems.length) throw new ApiError('VALIDATION_FAILED', 400, 'Invalid OAuth client', problems);
-  if (!await findTenantById(db, input.tenantId)) throw new ApiError('NOT_FOUND', 404, 'Tenant not found');
-
   const { clientId, clientSecret } = credentials;
-  const oauthClient = await table.insertOAuthClient(db, {
-    id: crypto.randomUUID(), clientId, tenantId: input.tenantId, ...settings,
-    // Public clients can't keep a secret, so PKCE is what binds their code to them.
-    requirePkce: type === 'public' ? true : (input.requirePkce ?? true),
-    secretHash: clientSecret ? hashSecret(clientSecret) : null,
+  return db.transaction(async (trx) => {
+    if (!await findTenantById(trx, actor.tenantId)) throw new ApiError('NOT_FOUND', 404, 'Tenant not found');
+    const oauthClient = await table.insertOAuthClient(trx, {
+      id: crypto.randomUUID(), clientId, tenantId: actor.tenantId, ...settings,
+      // Public clients can't keep a secret, so PKCE is what binds their code to them.
+      requirePkce: type === 'public' ? true : (input.requirePkce ?? true),
+      secretHash: clientSecret ? hashSecret(clientSecret) : null,
+    });
+    await audit(trx, actor, 'oauth_client.created', target(oauthClient), { clientId, type });
+    return { oauthClient, clientSecret };
   });
-  return { oauthClient, clientSecret };
 }
 
 /** An active client by its `client_id`; revoked or unknown clients are undefined. */
@@ -76,7 +81,7 @@ export const findOAuthClientByClientId = async (db: Db, clientId: string): Promi
   return rest;
 };
 
-export const listOAuthClients = (db: Db, tenantId: string) => table.listByTenant(db, tenantId);
+export const listOAuthClients = (db: Db, actor: TenantActor) => table.listByTenant(db, actor.tenantId);
 
 export type OAuthClientUpdate = Partial<Pick<OAuthClient, 'name' | 'type' | 'redirectUris' | 'allowedScopes' | 'requirePkce' | 'status'>>;
 
@@ -98,9 +103,9 @@ async function statusChange(trx: Db, current: OAuthClient, status: OAuthClient['
 }
 
 /** Applies dashboard edits with the same rules as creation; setting status revoked revokes. */
-export async function updateOAuthClient(db: Db, tenantId: string, id: string, update: OAuthClientUpdate): Promise<OAuthClient> {
+export async function updateOAuthClient(db: Db, actor: TenantActor, id: string, update: OAuthClientUpdate): Promise<OAuthClient> {
   return db.transaction(async (trx) => {
-    const current = await requireClient(trx, tenantId, id);
+    const current = await requireClient(trx, actor.tenantId, id);
     const type = update.type ?? current.type;
     const settings = {
       name: (update.name ?? current.name).trim(), type,
@@ -109,40 +114,49 @@ export async function updateOAuthClient(db: Db, tenantId: string, id: string, up
     };
     const problems = clientProblems(settings);
     if (problems.length) throw new ApiError('VALIDATION_FAILED', 400, 'Invalid OAuth client', problems);
-    return table.updateOAuthClient(trx, id, {
+    const oauthClient = await table.updateOAuthClient(trx, id, {
       ...settings,
       requirePkce: type === 'public' ? true : (update.requirePkce ?? current.requirePkce),
       ...await statusChange(trx, current, update.status),
       // A client that becomes public loses its secret; one that becomes confidential needs rotate-secret.
       secretHash: type === 'public' ? null : undefined,
     });
+    const fields = Object.keys(update).filter((k) => update[k as keyof OAuthClientUpdate] !== undefined);
+    await audit(trx, actor, 'oauth_client.updated', target(oauthClient), { clientId: oauthClient.clientId, fields });
+    return oauthClient;
   });
 }
 
 /** Revokes a client and every grant, code and token it holds, at once and everywhere. */
-export async function revokeOAuthClient(db: Db, tenantId: string, id: string): Promise<OAuthClient> {
+export async function revokeOAuthClient(db: Db, actor: TenantActor, id: string): Promise<OAuthClient> {
   return db.transaction(async (trx) => {
-    const current = await requireClient(trx, tenantId, id);
+    const current = await requireClient(trx, actor.tenantId, id);
     const change = await statusChange(trx, current, 'revoked');
-    return change.status ? table.updateOAuthClient(trx, id, change) : current;
+    const oauthClient = change.status ? await table.updateOAuthClient(trx, id, change) : current;
+    await audit(trx, actor, 'oauth_client.revoked', target(oauthClient), { clientId: oauthClient.clientId });
+    return oauthClient;
   });
 }
 
 /** A new secret for a confidential client; the old one stops working at once. */
-export async function rotateOAuthClientSecret(db: Db, tenantId: string, id: string): Promise<OAuthClientWithNewSecret> {
-  const current = await requireClient(db, tenantId, id);
-  if (current.type !== 'confidential') throw new ApiError('VALIDATION_FAILED', 400, 'Public clients have no secret to rotate');
-  const clientSecret = newSecret();
-  const oauthClient = await table.updateOAuthClient(db, id, { secretHash: hashSecret(clientSecret) });
-  return { oauthClient, clientSecret };
+export async function rotateOAuthClientSecret(db: Db, actor: TenantActor, id: string): Promise<OAuthClientWithNewSecret> {
+  return db.transaction(async (trx) => {
+    const current = await requireClient(trx, actor.tenantId, id);
+    if (current.type !== 'confidential') throw new ApiError('VALIDATION_FAILED', 400, 'Public clients have no secret to rotate');
+    const clientSecret = newSecret();
+    const oauthClient = await table.updateOAuthClient(trx, id, { secretHash: hashSecret(clientSecret) });
+    await audit(trx, actor, 'oauth_client.secret_rotated', target(oauthClient), { clientId: oauthClient.clientId });
+    return { oauthClient, clientSecret };
+  });
 }
 
 /** Removes a revoked client for good; an active one must be revoked first (its tokens die then). */
-export async function deleteRevokedOAuthClient(db: Db, tenantId: string, id: string): Promise<void> {
+export async function deleteRevokedOAuthClient(db: Db, actor: TenantActor, id: string): Promise<void> {
   await db.transaction(async (trx) => {
-    const current = await requireClient(trx, tenantId, id);
+    const current = await requireClient(trx, actor.tenantId, id);
     if (current.status !== 'revoked') throw new ApiError('CONFLICT', 409, 'Revoke the OAuth client before deleting it');
     await destroyPayloadsByClientId(trx, current.clientId);
     await table.deleteOAuthClient(trx, id);
+    await audit(trx, actor, 'oauth_client.deleted', target(current), { clientId: current.clientId });
   });
 }

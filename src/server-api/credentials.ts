@@ -1,4 +1,6 @@
 import { nameProblem } from '../display-name.ts';
+import type { TenantActor } from '../audit/actor.ts';
+import { audit } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
 import { ApiError, notFound } from '../http/api-error.ts';
 import { hashSecret, randomToken } from '../secrets.ts';
@@ -26,18 +28,23 @@ function checkName(name: string | undefined): void {
   }
 }
 
-export const listServerApiCredentials = listCredentialsOf;
+export const listServerApiCredentials = (db: Db, actor: TenantActor) => listCredentialsOf(db, actor.tenantId);
+
+const target = (credential: ServerApiCredential) => ({ type: 'server_api_credential', id: credential.id });
 
 export async function createServerApiCredential(
-  db: Db, tenantId: string, input: { name: string; environment?: Environment; scopes: ServerApiScope[] },
+  db: Db, actor: TenantActor, input: { name: string; environment?: Environment; scopes: ServerApiScope[] },
 ): Promise<{ credential: ServerApiCredential; secret: string }> {
   checkName(input.name);
   const environment = input.environment ?? 'live';
   const { secret, secretHash, secretPreview } = newSecret(environment);
-  const credential = await insertCredential(db, {
-    id: crypto.randomUUID(), tenantId, name: input.name.trim(), environment, scopes: [...new Set(input.scopes)], secretHash, secretPreview,
+  return db.transaction(async (trx) => {
+    const credential = await insertCredential(trx, {
+      id: crypto.randomUUID(), tenantId: actor.tenantId, name: input.name.trim(), environment, scopes: [...new Set(input.scopes)], secretHash, secretPreview,
+    });
+    await audit(trx, actor, 'server_api_credential.created', target(credential), { scopes: credential.scopes, environment });
+    return { credential, secret };
   });
-  return { credential, secret };
 }
 
 async function requireCredential(db: Db, tenantId: string, id: string): Promise<ServerApiCredential> {
@@ -48,30 +55,41 @@ async function requireCredential(db: Db, tenantId: string, id: string): Promise<
 
 export type CredentialEdit = { name?: string; environment?: Environment; scopes?: ServerApiScope[]; isActive?: boolean };
 
-export async function updateServerApiCredential(db: Db, tenantId: string, id: string, changes: CredentialEdit): Promise<ServerApiCredential> {
+export async function updateServerApiCredential(db: Db, actor: TenantActor, id: string, changes: CredentialEdit): Promise<ServerApiCredential> {
   checkName(changes.name);
-  const existing = await requireCredential(db, tenantId, id);
-  // The environment is written into the secret (rn_sk_live_… / rn_sk_test_…), so it can't change under it.
-  if (changes.environment && changes.environment !== existing.environment) {
-    throw new ApiError('VALIDATION_FAILED', 400, `A ${existing.environment} key stays ${existing.environment}; create a new key for ${changes.environment}`);
-  }
-  return updateCredential(db, id, {
-    name: changes.name?.trim(), isActive: changes.isActive,
-    scopes: changes.scopes && [...new Set(changes.scopes)],
+  return db.transaction(async (trx) => {
+    const existing = await requireCredential(trx, actor.tenantId, id);
+    // The environment is written into the secret (rn_sk_live_… / rn_sk_test_…), so it can't change under it.
+    if (changes.environment && changes.environment !== existing.environment) {
+      throw new ApiError('VALIDATION_FAILED', 400, `A ${existing.environment} key stays ${existing.environment}; create a new key for ${changes.environment}`);
+    }
+    const credential = await updateCredential(trx, id, {
+      name: changes.name?.trim(), isActive: changes.isActive,
+      scopes: changes.scopes && [...new Set(changes.scopes)],
+    });
+    await audit(trx, actor, 'server_api_credential.updated', target(credential), { fields: Object.keys(changes).filter((k) => changes[k as keyof CredentialEdit] !== undefined) });
+    return credential;
   });
 }
 
-export async function disableServerApiCredential(db: Db, tenantId: string, id: string): Promise<ServerApiCredential> {
-  await requireCredential(db, tenantId, id);
-  return updateCredential(db, id, { isActive: false });
+export async function disableServerApiCredential(db: Db, actor: TenantActor, id: string): Promise<ServerApiCredential> {
+  return db.transaction(async (trx) => {
+    await requireCredential(trx, actor.tenantId, id);
+    const credential = await updateCredential(trx, id, { isActive: false });
+    await audit(trx, actor, 'server_api_credential.disabled', target(credential));
+    return credential;
+  });
 }
 
 /** A new secret, returned once; the old one stops working at once (its hash is gone). */
-export async function rotateServerApiCredential(db: Db, tenantId: string, id: string): Promise<{ credential: ServerApiCredential; secret: string }> {
-  const existing = await requireCredential(db, tenantId, id);
-  const { secret, secretHash, secretPreview } = newSecret(existing.environment);
-  const credential = await updateCredential(db, id, { secretHash, secretPreview });
-  return { credential, secret };
+export async function rotateServerApiCredential(db: Db, actor: TenantActor, id: string): Promise<{ credential: ServerApiCredential; secret: string }> {
+  return db.transaction(async (trx) => {
+    const existing = await requireCredential(trx, actor.tenantId, id);
+    const { secret, secretHash, secretPreview } = newSecret(existing.environment);
+    const credential = await updateCredential(trx, id, { secretHash, secretPreview });
+    await audit(trx, actor, 'server_api_credential.rotated', target(credential));
+    return { credential, secret };
+  });
 }
 
 /** The active credential a presented key belongs to, or undefined. One indexed lookup. */

@@ -3,9 +3,9 @@ import { expect } from 'chai';
 import Koa from 'koa';
 import { SignJWT, decodeJwt, generateKeyPair } from 'jose';
 import { setAccountActive } from '../../src/accounts/account-table.ts';
-import { dashboardGuards, requireRoles, type Guards } from '../../src/auth/guards.ts';
+import { dashboardSchemes, requireRoles, type DashboardSchemes } from '../../src/auth/guards.ts';
 import { renderErrors } from '../../src/http/render-errors.ts';
-import { expectContract } from '../support/contract.ts';
+import { contract, expectContract } from '../support/contract.ts';
 import { request, useTestApp } from '../support/test-app.ts';
 
 /**
@@ -19,13 +19,13 @@ describe('dashboard guards', () => {
   let base: string;
 
   before(async () => {
-    const guards = dashboardGuards(app.deps);
+    const schemes = dashboardSchemes(app.deps);
     const koa = new Koa();
     koa.use(renderErrors);
-    const scheme: Record<string, keyof Guards> = { '/owner': 'requireOwner', '/workspace': 'requireWorkspace', '/dashboard': 'requireDashboard', '/platform': 'requirePlatform', '/workspace-admin': 'requireWorkspace' };
+    const scheme: Record<string, keyof DashboardSchemes> = { '/owner': 'OwnerBearer', '/workspace': 'WorkspaceBearer', '/dashboard': 'DashboardBearer', '/platform': 'PlatformBearer', '/workspace-admin': 'WorkspaceBearer' };
     const adminsOnly = requireRoles('owner', 'admin');
     koa.use(async (ctx, next) => {
-      const guard = guards[scheme[ctx.path]];
+      const guard = schemes[scheme[ctx.path]].guard(contract.operations.get('getDeveloperSettings')!);
       const answer = async () => { ctx.body = { principal: ctx.state.principal }; };
       await guard(ctx, ctx.path === '/workspace-admin' ? () => adminsOnly(ctx, answer) : answer);
       await next();

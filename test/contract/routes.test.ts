@@ -8,7 +8,7 @@ describe('the contract is the only source of routes', () => {
 
   it('serves under /api only operations of the contract, at their method and path', () => {
     const served: string[] = [];
-    for (const area of apiAreas(app.deps)) {
+    for (const area of apiAreas({ ...app.deps, schemes: app.schemes })) {
       for (const layer of area.stack) {
         const op = layer.name ? contract.operations.get(layer.name) : undefined;
         expect(op, `route ${layer.methods.join(',')} ${layer.path} is not a contract operation`).to.exist;

@@ -33,12 +33,14 @@ describe('error envelopes', () => {
 
   before(async () => {
     const area = new Router();
-    operation(area, contract, 'loginOwner', (ctx) => reply(ctx, 200, { echoed: inputOf(ctx).body }));
-    operation(area, contract, 'getRuntimeHealth', () => {
+    // Public operations only, so no security scheme is needed.
+    const deps = { contract, schemes: {} };
+    operation(deps, area, 'loginOwner', (ctx) => reply(ctx, 200, { echoed: inputOf(ctx).body }));
+    operation(deps, area, 'getRuntimeHealth', () => {
       throw new Error('database password is hunter2 at /srv/app/secret.ts:12');
     });
     // A race lost at a unique index: the plan slug "starter" exists already.
-    operation(area, contract, 'getServerApiHealth', async () => {
+    operation(deps, area, 'autoLoginWorkspace', async () => {
       await app.deps.db('plans').insert({ id: crypto.randomUUID(), slug: 'starter', name: 'Again', sort_order: 99 });
     });
     probe = await appWithArea(area);
@@ -80,7 +82,7 @@ describe('error envelopes', () => {
   });
 
   it('answers a unique-index conflict (a lost race) with 409 CONFLICT, not a 500', async () => {
-    const res = await request(probe.url, '/api/server/health');
+    const res = await request(probe.url, '/api/auth/workspace-auto-login?token=x');
     expect(res.status).to.equal(409);
     expect(res.body.code).to.equal('CONFLICT');
     expectErrorEnvelope(res);

@@ -1,3 +1,4 @@
+import { operatorIn } from '../../src/audit/actor.ts';
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.ts';
@@ -33,7 +34,7 @@ describe('logs', () => {
     const entry = await call('/api/auth/workspace-entry-token', { method: 'POST', headers: { authorization: `Bearer ${accessToken}` } });
     const entryToken = entry.body.data.autoLoginToken;
     await call(`/api/auth/workspace-auto-login?token=${encodeURIComponent(entryToken)}`);
-    const { secret } = await createServerApiCredential(app.deps.db, tenant.id, { name: 'k', scopes: ['server:health'] });
+    const { secret } = await createServerApiCredential(app.deps.db, operatorIn(tenant.id), { name: 'k', scopes: ['server:health'] });
     await call('/api/server/health', { headers: { authorization: `Bearer ${secret}` } });
 
     const user = await app.seed.account(tenant.id);

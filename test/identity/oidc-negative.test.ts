@@ -1,3 +1,4 @@
+import { operatorIn } from '../../src/audit/actor.ts';
 import { expect } from 'chai';
 import { expectContract } from '../support/contract.ts';
 import { useTestApp } from '../support/test-app.ts';
@@ -173,7 +174,7 @@ describe('Login with Ringnity: refusals', () => {
   it('refuses a revoked client everywhere, and its tokens stop working', async () => {
     const s = await setup();
     const { tokens } = await codeFlow(app, s.config, s.user, { scope: 'openid profile offline_access', prompt: 'consent' });
-    await revokeOAuthClient(app.deps.db, s.tenant.id, s.client.id);
+    await revokeOAuthClient(app.deps.db, operatorIn(s.tenant.id), s.client.id);
 
     const refresh = await tokenEndpoint(app, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, basic(s));
     expect(refresh.status).to.equal(401);

@@ -1,3 +1,4 @@
+import { operatorIn } from '../../src/audit/actor.ts';
 import { expect } from 'chai';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -75,7 +76,7 @@ describe('Login with Ringnity: database outage', function () {
     const user = await app.seed.account(tenant.id);
     const client = await app.seed.oauthClient(tenant.id, { type: 'public', allowedScopes: ['openid', 'profile', 'offline_access'] });
     const { tokens } = await codeFlow(app, await relyingParty(app, client), user, { scope: 'openid profile offline_access', prompt: 'consent' });
-    const { secret } = await createServerApiCredential(app.deps.db, tenant.id, { name: 'backend', scopes: ['server:health'] });
+    const { secret } = await createServerApiCredential(app.deps.db, operatorIn(tenant.id), { name: 'backend', scopes: ['server:health'] });
     fixture = {
       clientId: client.clientId, accessToken: tokens.access_token, refreshToken: tokens.refresh_token!,
       owner: { email: tenant.ownerEmail, password: tenant.password }, ownerHeaders: await ownerAuth(app, tenant),

@@ -1,3 +1,4 @@
+import { operatorIn } from '../../src/audit/actor.ts';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
@@ -14,7 +15,7 @@ describe('OAuth client registry', () => {
 
   it('creates a confidential client with a rn_oauth_ id and a secret stored only as a hash', async () => {
     const tenant = await app.seed.tenant();
-    const { oauthClient, clientSecret } = await createOAuthClient(app.deps.db, { tenantId: tenant.id, name: 'WordPress', redirectUris: ['https://shop.example.com/cb'] });
+    const { oauthClient, clientSecret } = await createOAuthClient(app.deps.db, operatorIn(tenant.id), { name: 'WordPress', redirectUris: ['https://shop.example.com/cb'] });
     expect(oauthClient.clientId).to.match(/^rn_oauth_[A-Za-z0-9_-]{24,}$/);
     expect(clientSecret).to.be.a('string');
     const row = await app.deps.db('oauth_clients').where({ id: oauthClient.id }).first();
@@ -25,8 +26,8 @@ describe('OAuth client registry', () => {
 
   it('forces PKCE and no secret for public clients', async () => {
     const tenant = await app.seed.tenant();
-    const { oauthClient, clientSecret } = await createOAuthClient(app.deps.db, {
-      tenantId: tenant.id, name: 'Mobile', type: 'public', redirectUris: ['com.example.app:/cb'], requirePkce: false,
+    const { oauthClient, clientSecret } = await createOAuthClient(app.deps.db, operatorIn(tenant.id), {
+      name: 'Mobile', type: 'public', redirectUris: ['com.example.app:/cb'], requirePkce: false,
     });
     expect(clientSecret).to.equal(undefined);
     expect(oauthClient.requirePkce).to.equal(true);
@@ -34,8 +35,8 @@ describe('OAuth client registry', () => {
 
   it('refuses invalid redirect URIs and scopes, naming each problem', async () => {
     const tenant = await app.seed.tenant();
-    const err = await createOAuthClient(app.deps.db, {
-      tenantId: tenant.id, name: 'Bad', redirectUris: ['http://example.com/cb', 'https://a.example/cb#x', 'com.example.app:/cb', 'relative/cb'],
+    const err = await createOAuthClient(app.deps.db, operatorIn(tenant.id), {
+      name: 'Bad', redirectUris: ['http://example.com/cb', 'https://a.example/cb#x', 'com.example.app:/cb', 'relative/cb'],
       allowedScopes: ['openid', 'billing.write', 'no.such.scope'],
     }).catch((e) => e);
     expect(err).to.be.instanceOf(ApiError);
@@ -56,7 +57,7 @@ describe('OAuth client registry', () => {
     const tenant = await app.seed.tenant();
     const client = await app.seed.oauthClient(tenant.id);
     const before = await findActiveOAuthClient(app.deps.db, client.clientId);
-    const { clientSecret } = await rotateOAuthClientSecret(app.deps.db, tenant.id, client.id);
+    const { clientSecret } = await rotateOAuthClientSecret(app.deps.db, operatorIn(tenant.id), client.id);
     const after = await findActiveOAuthClient(app.deps.db, client.clientId);
     expect(clientSecret).to.not.equal(client.clientSecret);
     expect(after!.secretHash).to.not.equal(before!.secretHash);

@@ -1,3 +1,4 @@
+import { operatorIn } from '../../src/audit/actor.ts';
 import { expect } from 'chai';
 import { useTestApp } from '../support/test-app.ts';
 import { expectContract } from '../support/contract.ts';
@@ -11,7 +12,7 @@ describe('Server API key guard', () => {
 
   async function keyFor(scopes: Parameters<typeof createServerApiCredential>[2]['scopes']) {
     const tenant = await app.seed.tenant();
-    const { credential, secret } = await createServerApiCredential(app.deps.db, tenant.id, { name: 'backend', scopes });
+    const { credential, secret } = await createServerApiCredential(app.deps.db, operatorIn(tenant.id), { name: 'backend', scopes });
     return { tenant, credential, secret };
   }
 
@@ -55,16 +56,16 @@ describe('Server API key guard', () => {
 
   it('refuses the old secret after a rotation and accepts the new one', async () => {
     const { tenant, credential, secret } = await keyFor(['server:health']);
-    const rotated = await rotateServerApiCredential(app.deps.db, tenant.id, credential.id);
+    const rotated = await rotateServerApiCredential(app.deps.db, operatorIn(tenant.id), credential.id);
     expect((await app.request('/api/server/health', bearer(secret))).status).to.equal(401);
     expect((await app.request('/api/server/health', bearer(rotated.secret))).status).to.equal(200);
   });
 
   it('refuses a disabled key, and accepts it again once re-enabled', async () => {
     const { tenant, credential, secret } = await keyFor(['server:health']);
-    await disableServerApiCredential(app.deps.db, tenant.id, credential.id);
+    await disableServerApiCredential(app.deps.db, operatorIn(tenant.id), credential.id);
     expect((await app.request('/api/server/health', bearer(secret))).status).to.equal(401);
-    await updateServerApiCredential(app.deps.db, tenant.id, credential.id, { isActive: true });
+    await updateServerApiCredential(app.deps.db, operatorIn(tenant.id), credential.id, { isActive: true });
     expect((await app.request('/api/server/health', bearer(secret))).status).to.equal(200);
   });
 

@@ -1,3 +1,4 @@
+import { operatorIn } from '../../src/audit/actor.ts';
 import { randomBytes } from 'node:crypto';
 import type { AppDeps } from '../../src/deps.ts';
 import { createAccount } from '../../src/tenants/tenant-accounts.ts';
@@ -29,9 +30,9 @@ export function createSeeder({ db, config }: AppDeps) {
       return { ...account, password: PASSWORD };
     },
     /** A Login with Ringnity client of the tenant; `clientSecret` only for confidential clients. */
-    async oauthClient(tenantId: string, options: Partial<Omit<NewOAuthClientInput, 'tenantId'>> = {}) {
-      const { oauthClient, clientSecret } = await createOAuthClient(db, {
-        name: `App ${unique()}`, redirectUris: ['http://127.0.0.1:9999/callback'], ...options, tenantId,
+    async oauthClient(tenantId: string, options: Partial<NewOAuthClientInput> = {}) {
+      const { oauthClient, clientSecret } = await createOAuthClient(db, operatorIn(tenantId), {
+        name: `App ${unique()}`, redirectUris: ['http://127.0.0.1:9999/callback'], ...options,
       });
       return { ...oauthClient, clientSecret };
     },
