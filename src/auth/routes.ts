@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { inputOf, operation, type Input } from '../contract/operations.ts';
+import { inputOf, operation } from '../contract/operations.ts';
 import type { RouteDeps } from '../deps.ts';
 import { ApiError } from '../http/api-error.ts';
 import { reply } from '../http/reply.ts';
@@ -15,7 +15,6 @@ import { requestMeta } from '../http/request-meta.ts';
 import { workspaceSlugOf } from '../tenants/workspace-address.ts';
 import { autoLoginWorkspace, loginWorkspace, refreshWorkspaceSession } from './workspace-sessions.ts';
 
-type Credentials = { email: string; password: string };
 type RefreshBody = { refreshToken?: string };
 
 const missingRefreshToken = (where: string) => new ApiError('VALIDATION_FAILED', 400, `Send the refresh token ${where}`, ['refreshToken is required']);
@@ -27,14 +26,14 @@ export function dashboardAuthRoutes(deps: RouteDeps): Router {
   const verifyGoogle = createGoogleVerifier(deps.config);
 
   operation(deps, router, 'loginOwner', async (ctx) => {
-    const { body } = inputOf<Input<Credentials>>(ctx);
+    const { body } = inputOf<'loginOwner'>(ctx);
     const session = await loginOwner(deps, checkPassword, body, requestMeta(ctx));
     setOwnerRefreshCookie(ctx, session.refreshToken);
     reply(ctx, 200, session);
   });
 
   operation(deps, router, 'loginOwnerWithGoogle', async (ctx) => {
-    const { body } = inputOf<Input<{ idToken: string }>>(ctx);
+    const { body } = inputOf<'loginOwnerWithGoogle'>(ctx);
     const result = await loginOwnerWithGoogle(deps, verifyGoogle, body.idToken, requestMeta(ctx));
     if (!result.requiresRegistration) setOwnerRefreshCookie(ctx, result.refreshToken);
     reply(ctx, 200, result);
@@ -45,7 +44,7 @@ export function dashboardAuthRoutes(deps: RouteDeps): Router {
   });
 
   operation(deps, router, 'refreshOwnerSession', async (ctx) => {
-    const { body } = inputOf<Input<RefreshBody>>(ctx);
+    const { body } = inputOf<'refreshOwnerSession'>(ctx);
     // A trusted client's explicit body token wins; browsers send the cookie.
     const token = body.refreshToken || ownerRefreshCookie(ctx);
     if (!token) throw missingRefreshToken('in the ownerRefreshToken cookie or as body refreshToken');
@@ -55,43 +54,43 @@ export function dashboardAuthRoutes(deps: RouteDeps): Router {
       throw err;
     });
     setOwnerRefreshCookie(ctx, pair.refreshToken);
-    reply(ctx, 200, pair);
+    reply<'refreshOwnerSession'>(ctx, 200, pair);
   });
 
   operation(deps, router, 'logoutOwner', async (ctx) => {
-    const { body } = inputOf<Input<RefreshBody | undefined>>(ctx);
+    const { body } = inputOf<'logoutOwner'>(ctx);
     await logout(deps, 'owner', {
       refreshToken: bodyToken(body) ?? ownerRefreshCookie(ctx), accessToken: bearerTokenOf(ctx),
     }, requestMeta(ctx));
     clearOwnerRefreshCookie(ctx);
-    reply(ctx, 200, undefined, 'Logged out');
+    reply<'logoutOwner'>(ctx, 200, undefined, 'Logged out');
   });
 
   operation(deps, router, 'createWorkspaceEntryToken', async (ctx) => {
-    reply(ctx, 200, await createWorkspaceEntryToken(deps, ownerOf(ctx), requestMeta(ctx)));
+    reply<'createWorkspaceEntryToken'>(ctx, 200, await createWorkspaceEntryToken(deps, ownerOf(ctx), requestMeta(ctx)));
   });
 
   operation(deps, router, 'loginWorkspace', async (ctx) => {
-    const { body } = inputOf<Input<{ username: string; password: string; slug?: unknown }>>(ctx);
+    const { body } = inputOf<'loginWorkspace'>(ctx);
     const tenantSlug = workspaceSlugOf(deps.config, { host: ctx.host, bodySlug: body.slug, header: ctx.get('x-ringnity-tenant') });
-    reply(ctx, 200, await loginWorkspace(deps, checkPassword, { tenantSlug, username: body.username, password: body.password }, requestMeta(ctx)));
+    reply<'loginWorkspace'>(ctx, 200, await loginWorkspace(deps, checkPassword, { tenantSlug, username: body.username, password: body.password }, requestMeta(ctx)));
   });
 
   operation(deps, router, 'autoLoginWorkspace', async (ctx) => {
-    const { query } = inputOf<Input<unknown, { token: string }>>(ctx);
+    const { query } = inputOf<'autoLoginWorkspace'>(ctx);
     reply(ctx, 200, await autoLoginWorkspace(deps, query.token, requestMeta(ctx)));
   });
 
   operation(deps, router, 'refreshWorkspaceSession', async (ctx) => {
-    const { body } = inputOf<Input<RefreshBody>>(ctx);
+    const { body } = inputOf<'refreshWorkspaceSession'>(ctx);
     if (!body.refreshToken) throw missingRefreshToken('as body refreshToken');
-    reply(ctx, 200, await refreshWorkspaceSession(deps, body.refreshToken, requestMeta(ctx)));
+    reply<'refreshWorkspaceSession'>(ctx, 200, await refreshWorkspaceSession(deps, body.refreshToken, requestMeta(ctx)));
   });
 
   operation(deps, router, 'logoutWorkspace', async (ctx) => {
-    const { body } = inputOf<Input<RefreshBody | undefined>>(ctx);
+    const { body } = inputOf<'logoutWorkspace'>(ctx);
     await logout(deps, 'workspace', { refreshToken: bodyToken(body), accessToken: bearerTokenOf(ctx) }, requestMeta(ctx));
-    reply(ctx, 200, undefined, 'Logged out');
+    reply<'logoutWorkspace'>(ctx, 200, undefined, 'Logged out');
   });
 
   return router;

@@ -41,7 +41,6 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'];
 export function loadContract(file = CONTRACT_FILE): Contract {
   const document = parse(readFileSync(file, 'utf8'));
   const schemaDocument = structuredClone(document);
-  honourNullable(schemaDocument);
 
   const ajv = newAjv(false);
   const coercing = newAjv(true);
@@ -123,25 +122,4 @@ function resolve(doc: Schema, node: any): any {
 /** Local `#/…` refs inside an extracted schema point into the document registered as `contract`. */
 function withContractRefs(schema: Schema): Schema {
   return JSON.parse(JSON.stringify(schema).replace(/"\$ref":"#\//g, '"$ref":"contract#/'));
-}
-
-/**
- * The contract is OpenAPI 3.1 (JSON Schema 2020-12) but still writes 3.0-style `nullable: true`;
- * ajv ignores that keyword, so it is rewritten into a type union that admits null.
- */
-function honourNullable(node: unknown): void {
-  if (Array.isArray(node)) return node.forEach(honourNullable);
-  if (!node || typeof node !== 'object') return;
-  const schema = node as Schema;
-  for (const value of Object.values(schema)) honourNullable(value);
-  if (schema.nullable !== true) return;
-  delete schema.nullable;
-  if (typeof schema.type === 'string') {
-    schema.type = [schema.type, 'null'];
-    if (Array.isArray(schema.enum)) schema.enum = [...schema.enum, null];
-  } else {
-    const copy = { ...schema };
-    for (const key of Object.keys(schema)) delete schema[key];
-    schema.anyOf = [copy, { type: 'null' }];
-  }
 }

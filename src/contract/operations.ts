@@ -3,11 +3,11 @@ import type { Context, Middleware, Next } from 'koa';
 import { ApiError } from '../http/api-error.ts';
 import { describeErrors, type Contract, type Operation } from './contract.ts';
 import { securityGuard, type SecuritySchemes } from './security.ts';
+import type { InputOf, OperationId } from './types.ts';
 
 /** What registering an operation needs: the contract, and how its security schemes are checked. */
 export type OperationDeps = { contract: Contract; schemes: SecuritySchemes };
 
-export type Input<B = any, Q = Record<string, any>, P = Record<string, string>> = { body: B; query: Q; params: P };
 
 /**
  * Registers a contract operation: method, path and security come from the contract, so no
@@ -25,8 +25,9 @@ export function operation({ contract, schemes }: OperationDeps, router: Router, 
   router.register(koaPath, [op.method], [...(guard ? [guard] : []), ...handlers, validateInput(contract, op), last], { name: operationId });
 }
 
-export function inputOf<T extends Input>(ctx: Context): T {
-  return ctx.state.input as T;
+/** The validated input of the operation `Id`, typed from the contract. */
+export function inputOf<Id extends OperationId>(ctx: Context): InputOf<Id> {
+  return ctx.state.input as InputOf<Id>;
 }
 
 function validateInput(contract: Contract, op: Operation): Middleware {

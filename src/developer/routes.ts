@@ -3,12 +3,12 @@ import type { Middleware } from 'koa';
 import type { RouteDeps } from '../deps.ts';
 import { dashboardOf, requireRoles } from '../auth/guards.ts';
 import { tenantActorOf } from '../http/request-actor.ts';
-import { inputOf, operation, type Input } from '../contract/operations.ts';
+import { inputOf, operation } from '../contract/operations.ts';
 import { reply } from '../http/reply.ts';
 import { AVAILABLE_SCOPES, RECOMMENDED_SCOPES, SCOPE_CATALOG } from '../oauth-clients/scopes.ts';
 import {
   createOAuthClient, deleteRevokedOAuthClient, listOAuthClients, revokeOAuthClient, rotateOAuthClientSecret,
-  updateOAuthClient, type NewOAuthClientInput, type OAuthClient,
+  updateOAuthClient, type OAuthClient,
 } from '../oauth-clients/oauth-clients.ts';
 import {
   createServerApiCredential, disableServerApiCredential, listServerApiCredentials, rotateServerApiCredential,
@@ -33,43 +33,43 @@ export function developerRoutes(deps: RouteDeps): Router {
   const manage = (id: string, handler: Middleware) => operation(deps, router, id, requireManager, handler);
 
   read('getDeveloperSettings', async (ctx) => {
-    reply(ctx, 200, await getDeveloperSettings(db, dashboardOf(ctx).tenantId));
+    reply<'getDeveloperSettings'>(ctx, 200, await getDeveloperSettings(db, dashboardOf(ctx).tenantId));
   });
 
   manage('updateDeveloperAllowedDomains', async (ctx) => {
-    reply(ctx, 200, await updateDeveloperAllowedDomains(db, tenantActorOf(ctx), inputOf(ctx).body.allowedDomains));
+    reply<'updateDeveloperAllowedDomains'>(ctx, 200, await updateDeveloperAllowedDomains(db, tenantActorOf(ctx), inputOf<'updateDeveloperAllowedDomains'>(ctx).body.allowedDomains));
   });
 
   read('testDeveloperSdkSettings', async (ctx) => {
-    reply(ctx, 200, await testDeveloperSdkSettings(db, dashboardOf(ctx).tenantId, inputOf(ctx).body));
+    reply<'testDeveloperSdkSettings'>(ctx, 200, await testDeveloperSdkSettings(db, dashboardOf(ctx).tenantId, inputOf<'testDeveloperSdkSettings'>(ctx).body));
   });
 
   manage('listServerApiCredentials', async (ctx) => {
     const credentials = await listServerApiCredentials(db, tenantActorOf(ctx));
-    reply(ctx, 200, { credentials: credentials.map(credentialView) });
+    reply<'listServerApiCredentials'>(ctx, 200, { credentials: credentials.map(credentialView) });
   });
 
   manage('createServerApiCredential', async (ctx) => {
-    const { name, environment, scopes } = inputOf(ctx).body;
+    const { name, environment, scopes } = inputOf<'createServerApiCredential'>(ctx).body;
     const { credential, secret } = await createServerApiCredential(db, tenantActorOf(ctx), { name, environment, scopes });
-    reply(ctx, 201, { credential: credentialView(credential), secret }, SECRET_WARNING);
+    reply<'createServerApiCredential'>(ctx, 201, { credential: credentialView(credential), secret }, SECRET_WARNING);
   });
 
   manage('updateServerApiCredential', async (ctx) => {
-    const { params, body } = inputOf(ctx);
+    const { params, body } = inputOf<'updateServerApiCredential'>(ctx);
     const { name, environment, scopes, isActive } = body;
     const credential = await updateServerApiCredential(db, tenantActorOf(ctx), params.credentialId, { name, environment, scopes, isActive });
-    reply(ctx, 200, { credential: credentialView(credential) });
+    reply<'updateServerApiCredential'>(ctx, 200, { credential: credentialView(credential) });
   });
 
   manage('disableServerApiCredential', async (ctx) => {
-    const credential = await disableServerApiCredential(db, tenantActorOf(ctx), inputOf(ctx).params.credentialId);
-    reply(ctx, 200, { credential: credentialView(credential) });
+    const credential = await disableServerApiCredential(db, tenantActorOf(ctx), inputOf<'disableServerApiCredential'>(ctx).params.credentialId);
+    reply<'disableServerApiCredential'>(ctx, 200, { credential: credentialView(credential) });
   });
 
   manage('rotateServerApiCredential', async (ctx) => {
-    const { credential, secret } = await rotateServerApiCredential(db, tenantActorOf(ctx), inputOf(ctx).params.credentialId);
-    reply(ctx, 200, { credential: credentialView(credential), secret }, SECRET_WARNING);
+    const { credential, secret } = await rotateServerApiCredential(db, tenantActorOf(ctx), inputOf<'rotateServerApiCredential'>(ctx).params.credentialId);
+    reply<'rotateServerApiCredential'>(ctx, 200, { credential: credentialView(credential), secret }, SECRET_WARNING);
   });
 
   manage('listOAuthClients', async (ctx) => {
@@ -86,33 +86,33 @@ export function developerRoutes(deps: RouteDeps): Router {
 
   manage('createOAuthClient', async (ctx) => {
     // Only the contract's fields: the tenant is the caller's, never something the body names.
-    const { name, type, redirectUris, allowedScopes, requirePkce } = inputOf<Input<NewOAuthClientInput>>(ctx).body;
+    const { name, type, redirectUris, allowedScopes, requirePkce } = inputOf<'createOAuthClient'>(ctx).body;
     const { oauthClient, clientSecret } = await createOAuthClient(db, tenantActorOf(ctx), { name, type, redirectUris, allowedScopes, requirePkce });
     const warning = clientSecret ? SECRET_WARNING : 'Public clients have no secret: they must use PKCE (S256).';
     reply(ctx, 201, { oauthClient: clientView(oauthClient), ...(clientSecret ? { clientSecret } : {}), warning });
   });
 
   manage('updateOAuthClient', async (ctx) => {
-    const { params, body } = inputOf(ctx);
+    const { params, body } = inputOf<'updateOAuthClient'>(ctx);
     const { name, type, redirectUris, allowedScopes, requirePkce, status } = body;
     const oauthClient = await updateOAuthClient(db, tenantActorOf(ctx), params.oauthClientId, { name, type, redirectUris, allowedScopes, requirePkce, status });
     reply(ctx, 200, { oauthClient: clientView(oauthClient) });
   });
 
   manage('revokeOAuthClient', async (ctx) => {
-    const oauthClient = await revokeOAuthClient(db, tenantActorOf(ctx), inputOf(ctx).params.oauthClientId);
+    const oauthClient = await revokeOAuthClient(db, tenantActorOf(ctx), inputOf<'revokeOAuthClient'>(ctx).params.oauthClientId);
     reply(ctx, 200, { oauthClient: clientView(oauthClient) });
   });
 
   manage('rotateOAuthClientSecret', async (ctx) => {
-    const { oauthClient, clientSecret } = await rotateOAuthClientSecret(db, tenantActorOf(ctx), inputOf(ctx).params.oauthClientId);
+    const { oauthClient, clientSecret } = await rotateOAuthClientSecret(db, tenantActorOf(ctx), inputOf<'rotateOAuthClientSecret'>(ctx).params.oauthClientId);
     reply(ctx, 200, { oauthClient: clientView(oauthClient), clientSecret, warning: SECRET_WARNING });
   });
 
   manage('deleteRevokedOAuthClient', async (ctx) => {
-    const { oauthClientId } = inputOf(ctx).params;
+    const { oauthClientId } = inputOf<'deleteRevokedOAuthClient'>(ctx).params;
     await deleteRevokedOAuthClient(db, tenantActorOf(ctx), oauthClientId);
-    reply(ctx, 200, { oauthClientId, deleted: true });
+    reply<'deleteRevokedOAuthClient'>(ctx, 200, { oauthClientId, deleted: true });
   });
 
   return router;

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context, Middleware, Next } from 'koa';
-import { inputOf, operation, type Input, type OperationDeps } from '../contract/operations.ts';
+import { inputOf, operation, type OperationDeps } from '../contract/operations.ts';
 import { ApiError } from '../http/api-error.ts';
 import type { Config } from '../config.ts';
 import { dashboardUrl } from '../tenants/workspace-address.ts';
@@ -33,7 +33,7 @@ export function oauthTenantRoutes(deps: TenantRouteDeps): Router {
   const parseBody = bodyParser({ enableTypes: ['json'], jsonLimit: '4kb', encoding: 'utf-8' }) as Middleware;
   operation(deps, router, 'addRingnityOAuthAllowedDomain', requireOAuthScope('tenant.domains.write'), parseBody, async (ctx) => {
     const tenant = await callerTenant(ctx, deps.db);
-    const normalized = normalizeDomain(inputOf<Input<{ domain: string }>>(ctx).body.domain);
+    const normalized = normalizeDomain(inputOf<'addRingnityOAuthAllowedDomain'>(ctx).body.domain);
     if ('problem' in normalized) {
       ctx.status = 400;
       ctx.body = oauthErrorBody('invalid_request', normalized.problem);

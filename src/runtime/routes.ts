@@ -5,6 +5,6 @@ import { reply } from '../http/reply.ts';
 
 export function runtimeRoutes(deps: RouteDeps): Router {
   const router = new Router();
-  operation(deps, router, 'getRuntimeHealth', (ctx) => reply(ctx, 200, undefined, 'ok'));
+  operation(deps, router, 'getRuntimeHealth', (ctx) => reply<'getRuntimeHealth'>(ctx, 200, undefined, 'ok'));
   return router;
 }

@@ -12,10 +12,10 @@ export function serverApiRoutes(deps: RouteDeps): Router {
   const router = new Router();
   const route = (operationId: string, handler: Middleware) => operation(deps, router, operationId, handler);
 
-  route('getServerApiHealth', (ctx) => reply(ctx, 200, { status: 'ok' }, 'Server API credential is valid'));
+  route('getServerApiHealth', (ctx) => reply<'getServerApiHealth'>(ctx, 200, { status: 'ok' }, 'Server API credential is valid'));
 
   route('getServerTenant', async (ctx) => {
-    reply(ctx, 200, { tenant: toTenantIdentity(await requireTenant(db, serverKeyOf(ctx).tenantId)) });
+    reply<'getServerTenant'>(ctx, 200, { tenant: toTenantIdentity(await requireTenant(db, serverKeyOf(ctx).tenantId)) });
   });
   return router;
 }
