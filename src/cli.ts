@@ -4,8 +4,9 @@ import { openDatabase } from './db/database.ts';
 import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { migrate } from './db/migrate.ts';
 import type { Db } from './db/database.ts';
-import { ApiError } from './http/api-error.ts';
-import { alreadyExists, isUniqueViolation } from './http/render-errors.ts';
+import { ApiError, apiError } from './http/api-error.ts';
+import { alreadyExists } from './http/render-errors.ts';
+import { isUniqueViolation } from './db/errors.ts';
 import { OPERATOR, operatorIn } from './audit/actor.ts';
 import { audit } from './audit/audit-log.ts';
 import { createAccount } from './tenants/tenant-accounts.ts';
@@ -71,7 +72,7 @@ const COMMANDS: Record<string, Command> = {
       const tenant = await tenantBySlug(db, str(flags, 'tenant')!);
       const type = str(flags, 'type') as OAuthClientType; // checked by the service
       const pkce = str(flags, 'require-pkce');
-      if (pkce !== undefined && pkce !== 'true' && pkce !== 'false') throw new ApiError('VALIDATION_FAILED', 400, '--require-pkce must be true or false');
+      if (pkce !== undefined && pkce !== 'true' && pkce !== 'false') throw apiError('VALIDATION_FAILED', '--require-pkce must be true or false');
       const scopes = str(flags, 'scopes')?.split(/[\s,]+/).filter(Boolean);
       const { oauthClient, clientSecret } = await createOAuthClient(db, operatorIn(tenant.id), {
         name: str(flags, 'name')!, type, redirectUris: flags['redirect-uri'] as string[],
@@ -107,7 +108,7 @@ const COMMANDS: Record<string, Command> = {
 
 async function tenantBySlug(db: Db, slug: string) {
   const tenant = await findTenantBySlug(db, slug);
-  if (!tenant) throw new ApiError('NOT_FOUND', 404, `no tenant with slug "${slug}"`);
+  if (!tenant) throw apiError('NOT_FOUND', `no tenant with slug "${slug}"`);
   return tenant;
 }
 

@@ -2,17 +2,17 @@ import type { Actor } from '../audit/actor.ts';
 import { auditFailure, type AuditTarget } from '../audit/audit-log.ts';
 import { dummyHash, verifyPassword, type PasswordParams } from './passwords.ts';
 import type { Db } from '../db/database.ts';
-import { ApiError } from '../http/api-error.ts';
+import { apiError } from '../http/api-error.ts';
 import { clearFailures, lockedFor, recordFailure, type ThrottleKey } from './login-throttle.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
 
-export type PasswordAttempt = {
+export type PasswordAttempt<T extends { passwordHash: string }> = {
   /** Audit action, e.g. `owner.login`. */
   action: string;
   /** What the caller typed to name the account, namespaced per login kind (`owner:alice@example.com`). */
   accountKey: string;
-  /** The stored hash, or undefined when no such account exists. */
-  passwordHash: string | undefined;
+  /** The account the caller named, with its stored hash; undefined when no such account exists. */
+  subject: T | undefined;
   password: string;
   /** Who the attempt was for, when known, and what it was for (for the audit log). */
   actor?: Pick<Actor, 'tenantId' | 'type' | 'id'>;
@@ -20,9 +20,10 @@ export type PasswordAttempt = {
   meta: RequestMeta;
 };
 
-export type PasswordChecker = (db: Db, attempt: PasswordAttempt) => Promise<void>;
+/** Resolves to the attempt's subject once its password is verified; throws otherwise. */
+export type PasswordChecker = <T extends { passwordHash: string }>(db: Db, attempt: PasswordAttempt<T>) => Promise<T>;
 
-const invalidCredentials = () => new ApiError('INVALID_CREDENTIALS', 401, 'The credentials are not valid');
+const invalidCredentials = () => apiError('INVALID_CREDENTIALS', 'The credentials are not valid');
 
 /**
  * Checks a password login with the brute-force limits (per account key and per client IP,
@@ -40,14 +41,16 @@ export function createPasswordChecker(params: PasswordParams): PasswordChecker {
     const wait = await lockedFor(db, keys);
     if (wait > 0) {
       await refused({ reason: 'rate_limited', account: attempt.accountKey });
-      throw new ApiError('RATE_LIMITED', 429, 'Too many failed sign-in attempts; try again later', undefined, { 'Retry-After': String(wait) });
+      throw apiError('RATE_LIMITED', 'Too many failed sign-in attempts; try again later', { headers: { 'Retry-After': String(wait) } });
     }
-    const ok = await verifyPassword(attempt.passwordHash ?? await dummy, attempt.password) && attempt.passwordHash !== undefined;
-    if (!ok) {
+    const { subject } = attempt;
+    const ok = await verifyPassword(subject?.passwordHash ?? await dummy, attempt.password);
+    if (!ok || !subject) {
       await recordFailure(db, keys);
-      await refused({ reason: attempt.passwordHash ? 'wrong_password' : 'unknown_account', account: attempt.accountKey });
+      await refused({ reason: subject?.passwordHash ? 'wrong_password' : 'unknown_account', account: attempt.accountKey });
       throw invalidCredentials();
     }
     await clearFailures(db, keys[0]);
+    return subject;
   };
 }

@@ -2,7 +2,7 @@ import { findAccountById, type Account } from '../accounts/account-table.ts';
 import type { Actor } from '../audit/actor.ts';
 import { audit, auditFailure } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
-import { ApiError } from '../http/api-error.ts';
+import { ApiError, apiError } from '../http/api-error.ts';
 import { findPlatformAdminById, type PlatformAdmin } from '../platform/admin-table.ts';
 import { findTenantById, type Tenant } from '../tenants/tenant-table.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
@@ -12,14 +12,14 @@ import type { RequestMeta } from '../http/request-meta.ts';
  * disabled tenant, holds no dashboard session.
  */
 export function assertActive(account: Account, tenant: Tenant | undefined): asserts tenant is Tenant {
-  if (!tenant || !tenant.active) throw new ApiError('TENANT_DISABLED', 403, 'This workspace is suspended');
-  if (!account.active) throw new ApiError('ACCOUNT_DISABLED', 403, 'This account is disabled');
+  if (!tenant || !tenant.active) throw apiError('TENANT_DISABLED', 'This workspace is suspended');
+  if (!account.active) throw apiError('ACCOUNT_DISABLED', 'This account is disabled');
 }
 
 /** The account and its tenant, when both still exist and are active. */
 export async function loadActiveAccount(db: Db, accountId: string): Promise<{ account: Account; tenant: Tenant }> {
   const account = await findAccountById(db, accountId);
-  if (!account) throw new ApiError('ACCOUNT_DISABLED', 403, 'This account no longer exists');
+  if (!account) throw apiError('ACCOUNT_DISABLED', 'This account no longer exists');
   const tenant = await findTenantById(db, account.tenantId);
   assertActive(account, tenant);
   return { account, tenant };
@@ -27,7 +27,7 @@ export async function loadActiveAccount(db: Db, accountId: string): Promise<{ ac
 
 export async function loadActiveAdmin(db: Db, adminId: string): Promise<PlatformAdmin> {
   const admin = await findPlatformAdminById(db, adminId);
-  if (!admin?.active) throw new ApiError('ACCOUNT_DISABLED', 403, 'This platform admin is disabled');
+  if (!admin?.active) throw apiError('ACCOUNT_DISABLED', 'This platform admin is disabled');
   return admin;
 }
 

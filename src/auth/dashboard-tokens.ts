@@ -1,5 +1,5 @@
 import { SignJWT, decodeProtectedHeader, errors, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
-import { ApiError } from '../http/api-error.ts';
+import { apiError } from '../http/api-error.ts';
 import type { KeyStore } from '../keys/signing-keys.ts';
 
 /** The three dashboard token kinds; each is its own audience and `scope` claim. */
@@ -44,9 +44,9 @@ export async function signAccessToken(keys: KeyStore, issuer: string, claims: Ac
   return { accessToken, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
 }
 
-const invalid = (message: string) => new ApiError('TOKEN_INVALID', 401, message);
+const invalid = (message: string) => apiError('TOKEN_INVALID', message);
 const wrongKind = (accepted: TokenKind[]) =>
-  new ApiError('TOKEN_WRONG_KIND', 401, `This endpoint needs a ${accepted.join(' or ')} access token`);
+  apiError('TOKEN_WRONG_KIND', `This endpoint needs a ${accepted.join(' or ')} access token`);
 
 /**
  * Verifies a dashboard access token and returns its claims when it is one of the accepted
@@ -59,7 +59,7 @@ export async function verifyAccessToken(keys: KeyStore, issuer: string, token: s
   try {
     ({ payload } = await jwtVerify(token, key, { algorithms: ['RS256'], issuer }));
   } catch (err) {
-    if (err instanceof errors.JWTExpired) throw new ApiError('TOKEN_EXPIRED', 401, 'The access token has expired; refresh the session');
+    if (err instanceof errors.JWTExpired) throw apiError('TOKEN_EXPIRED', 'The access token has expired; refresh the session');
     throw invalid('The access token is not valid');
   }
   // SDK runtime tokens carry `kind` (visitor, agent, admin); they never open a dashboard.

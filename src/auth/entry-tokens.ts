@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.ts';
-import { ApiError } from '../http/api-error.ts';
+import { apiError } from '../http/api-error.ts';
 import { hashSecret, randomToken } from '../secrets.ts';
 import { auditAccount, loadActiveAccount } from './active-subjects.ts';
 import type { OwnerPrincipal } from './guards.ts';
@@ -25,6 +25,6 @@ export async function createWorkspaceEntryToken(deps: AuthDeps, owner: OwnerPrin
 /** Uses an entry token once; answers the account it admits. */
 export async function redeemEntryToken(db: Db, token: string): Promise<{ accountId: string }> {
   const entry = await consumeEntryToken(db, hashSecret(token));
-  if (!entry) throw new ApiError('ENTRY_TOKEN_INVALID', 401, 'The entry token is unknown, expired or already used; open the workspace again from the owner dashboard');
+  if (!entry) throw apiError('ENTRY_TOKEN_INVALID', 'The entry token is unknown, expired or already used; open the workspace again from the owner dashboard');
   return entry;
 }

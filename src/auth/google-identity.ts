@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import type { Config } from '../config.ts';
-import { ApiError } from '../http/api-error.ts';
+import { ApiError, apiError } from '../http/api-error.ts';
 
 /** What a verified Google ID token tells us about its holder. */
 export type GoogleIdentity = {
@@ -45,7 +45,7 @@ export function createGoogleVerifier(config: Pick<Config, 'googleClientId' | 'go
   };
 }
 
-const invalid = (message: string) => new ApiError('GOOGLE_TOKEN_INVALID', 401, message);
+const invalid = (message: string) => apiError('GOOGLE_TOKEN_INVALID', message);
 
 function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
@@ -54,7 +54,7 @@ function toApiError(err: unknown): ApiError {
   if (err instanceof errors.JWKSNoMatchingKey) return invalid('The Google ID token was signed with an unknown key');
   if (err instanceof errors.JWKSTimeout || !(err instanceof errors.JOSEError)) {
     // Google's keys could not be fetched: not the caller's fault, and worth retrying.
-    return new ApiError('SERVICE_UNAVAILABLE', 503, 'Google sign-in is temporarily unavailable', undefined, { 'Retry-After': '5' });
+    return apiError('SERVICE_UNAVAILABLE', 'Google sign-in is temporarily unavailable', { headers: { 'Retry-After': '5' } });
   }
   return invalid('The Google ID token is not valid');
 }

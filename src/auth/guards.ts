@@ -2,7 +2,7 @@ import type { Context, Middleware, Next } from 'koa';
 import type { Role } from '../accounts/account-table.ts';
 import type { SecurityScheme } from '../contract/security.ts';
 import type { AppDeps } from '../deps.ts';
-import { ApiError } from '../http/api-error.ts';
+import { ApiError, apiError } from '../http/api-error.ts';
 import { bearerTokenOf } from '../http/bearer.ts';
 import { requestActor } from '../http/request-actor.ts';
 import type { PlatformRole } from '../platform/admin-table.ts';
@@ -63,7 +63,7 @@ export function dashboardSchemes({ db, keys, config }: Pick<AppDeps, 'db' | 'key
   };
 }
 
-const revoked = (message: string) => new ApiError('TOKEN_REVOKED', 401, message);
+const revoked = (message: string) => apiError('TOKEN_REVOKED', message);
 
 /** A token of a disabled or deleted subject is a 401 at a guarded endpoint, not the 403 a login gets. */
 function asRevoked(err: unknown): never {
@@ -74,7 +74,7 @@ function asRevoked(err: unknown): never {
 function bearerToken(ctx: Context): string {
   const token = bearerTokenOf(ctx);
   if (token) return token;
-  throw new ApiError('UNAUTHORIZED', 401, 'Send an access token as "Authorization: Bearer <token>"', undefined, { 'WWW-Authenticate': 'Bearer' });
+  throw apiError('UNAUTHORIZED', 'Send an access token as "Authorization: Bearer <token>"', { headers: { 'WWW-Authenticate': 'Bearer' } });
 }
 
 function principalOf<K extends Principal['kind']>(ctx: Context, kinds: K[]): Extract<Principal, { kind: K }> {
@@ -91,7 +91,7 @@ function principalOf<K extends Principal['kind']>(ctx: Context, kinds: K[]): Ext
 export function requireRoles(...roles: (Role | PlatformRole)[]): Middleware {
   return async (ctx: Context, next: Next) => {
     const principal = principalOf(ctx, ['owner', 'workspace', 'platform']);
-    if (!roles.includes(principal.role)) throw new ApiError('FORBIDDEN', 403, `This needs one of the roles ${roles.join(', ')}`);
+    if (!roles.includes(principal.role)) throw apiError('FORBIDDEN', `This needs one of the roles ${roles.join(', ')}`);
     await next();
   };
 }

@@ -1,5 +1,5 @@
 import { findOwnerByEmail, findOwnerByGoogleSubject, linkGoogleSubject, withoutHash, type Account } from '../accounts/account-table.ts';
-import { ApiError } from '../http/api-error.ts';
+import { apiError } from '../http/api-error.ts';
 import { findTenantById } from '../tenants/tenant-table.ts';
 import { assertActive, auditAccount, auditDisabled } from './active-subjects.ts';
 import type { AuthDeps } from './auth-deps.ts';
@@ -19,9 +19,9 @@ export type OwnerGoogleLogin =
 export async function loginOwnerWithGoogle(
   deps: AuthDeps, verifyGoogle: GoogleVerifier | undefined, idToken: string, meta: RequestMeta,
 ): Promise<OwnerGoogleLogin> {
-  if (!verifyGoogle) throw new ApiError('NOT_CONFIGURED', 400, 'Google sign-in is not configured on this server (GOOGLE_CLIENT_ID is not set)');
+  if (!verifyGoogle) throw apiError('NOT_CONFIGURED', 'Google sign-in is not configured on this server (GOOGLE_CLIENT_ID is not set)');
   const google = await verifyGoogle(idToken);
-  if (!google.emailVerified || !google.email) throw new ApiError('GOOGLE_TOKEN_INVALID', 401, 'The Google account has no verified email address');
+  if (!google.emailVerified || !google.email) throw apiError('GOOGLE_TOKEN_INVALID', 'The Google account has no verified email address');
 
   const owner = await findOwnerByGoogleSubject(deps.db, google.subject) ?? await linkByEmail(deps, google, meta);
   if (!owner) return { requiresRegistration: true, googleProfile: profileOf(google) };
@@ -38,7 +38,7 @@ async function linkByEmail(deps: AuthDeps, google: GoogleIdentity, meta: Request
   const owner = withoutHash(found);
   if (!await linkGoogleSubject(deps.db, owner.id, google.subject)) {
     await auditAccount(deps.db, 'owner.google_linked', 'failure', owner, meta, { reason: 'linked_to_another_google_account' });
-    throw new ApiError('CONFLICT', 409, 'This owner is already linked to another Google account');
+    throw apiError('CONFLICT', 'This owner is already linked to another Google account');
   }
   await auditAccount(deps.db, 'owner.google_linked', 'success', owner, meta);
   return owner;

@@ -1,6 +1,6 @@
 import { findOwnerByEmail, withoutHash, type Account } from '../accounts/account-table.ts';
 import type { Db } from '../db/database.ts';
-import { ApiError } from '../http/api-error.ts';
+import { apiError } from '../http/api-error.ts';
 import { findPlanById } from '../plans/plan-catalog.ts';
 import { findTenantById, type Tenant } from '../tenants/tenant-table.ts';
 import { assertActive, auditAccount, auditDisabled, loadActiveAccount } from './active-subjects.ts';
@@ -52,11 +52,11 @@ export async function loginOwner(
   deps: AuthDeps, checkPassword: PasswordChecker, input: { email: string; password: string }, meta: RequestMeta,
 ): Promise<OwnerSession> {
   const owner = await findOwnerByEmail(deps.db, input.email);
-  await checkPassword(deps.db, {
-    action: 'owner.login', accountKey: `owner:${input.email}`, passwordHash: owner?.passwordHash, password: input.password, meta,
+  const verified = await checkPassword(deps.db, {
+    action: 'owner.login', accountKey: `owner:${input.email}`, subject: owner, password: input.password, meta,
     actor: owner && { tenantId: owner.tenantId, type: 'account', id: owner.id },
   });
-  const account = withoutHash(owner!);
+  const account = withoutHash(verified);
   const tenant = await findTenantById(deps.db, account.tenantId);
   await auditDisabled(deps.db, 'owner.login', account, meta, () => assertActive(account, tenant));
   await auditAccount(deps.db, 'owner.login', 'success', account, meta, { method: 'password' });
@@ -71,7 +71,7 @@ export async function getOwnerSession(db: Db, config: AuthDeps['config'], princi
 export async function refreshOwnerSession(deps: AuthDeps, refreshToken: string, meta: RequestMeta): Promise<TokenPair & { sessionToken: string }> {
   const rotated = await rotateRefreshToken(deps.db, 'owner', refreshToken, meta, async (trx, session) => {
     const { account } = await loadActiveAccount(trx, session.subjectId);
-    if (account.role !== 'owner') throw new ApiError('ACCOUNT_DISABLED', 403, 'This account is no longer the owner');
+    if (account.role !== 'owner') throw apiError('ACCOUNT_DISABLED', 'This account is no longer the owner');
     return account;
   });
   const { accessToken, expiresIn } = await signAccessToken(deps.keys, deps.config.issuer, {

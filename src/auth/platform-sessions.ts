@@ -6,7 +6,7 @@ import type { AuthDeps } from './auth-deps.ts';
 import type { PasswordChecker } from '../accounts/password-check.ts';
 import { rotateRefreshToken, startSession } from './refresh-families.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
-import { ApiError } from '../http/api-error.ts';
+import { apiError } from '../http/api-error.ts';
 import { findPlatformAdminByEmail, type PlatformAdmin } from '../platform/admin-table.ts';
 
 export type PlatformSession = Pick<PlatformAdmin, 'email' | 'name' | 'role'> & {
@@ -24,15 +24,15 @@ export async function loginPlatformAdmin(
   deps: AuthDeps, checkPassword: PasswordChecker, input: { email: string; password: string }, meta: RequestMeta,
 ): Promise<PlatformSession> {
   const found = await findPlatformAdminByEmail(deps.db, input.email);
-  await checkPassword(deps.db, {
-    action: 'platform.login', accountKey: `platform:${input.email}`, passwordHash: found?.passwordHash, password: input.password, meta,
+  const verified = await checkPassword(deps.db, {
+    action: 'platform.login', accountKey: `platform:${input.email}`, subject: found, password: input.password, meta,
     actor: found && { tenantId: null, type: 'platform_admin', id: found.id },
   });
-  const { passwordHash: _hash, ...admin } = found!;
+  const { passwordHash: _hash, ...admin } = verified;
   const who: Actor = { ...meta, tenantId: null, type: 'platform_admin', id: admin.id };
   if (!admin.active) {
     await auditFailure(deps.db, who, 'platform.login', undefined, { reason: 'ACCOUNT_DISABLED' });
-    throw new ApiError('ACCOUNT_DISABLED', 403, 'This platform admin is disabled');
+    throw apiError('ACCOUNT_DISABLED', 'This platform admin is disabled');
   }
   await audit(deps.db, who, 'platform.login');
   const { session, refreshToken } = await startSession(deps.db, { kind: 'platform', subjectId: admin.id, tenantId: null });

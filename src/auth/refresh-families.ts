@@ -1,7 +1,7 @@
 import type { Actor } from '../audit/actor.ts';
 import { audit, auditFailure } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
-import { ApiError } from '../http/api-error.ts';
+import { apiError } from '../http/api-error.ts';
 import { hashSecret, randomToken } from '../secrets.ts';
 import type { TokenKind } from './dashboard-tokens.ts';
 import { findRefreshToken, insertRefreshToken, markRotated } from './refresh-token-table.ts';
@@ -31,7 +31,7 @@ export async function startSession(db: Db, s: { kind: TokenKind; subjectId: stri
   });
 }
 
-const invalidRefresh = () => new ApiError('REFRESH_TOKEN_INVALID', 401, 'The refresh token is not valid; sign in again');
+const invalidRefresh = () => apiError('REFRESH_TOKEN_INVALID', 'The refresh token is not valid; sign in again');
 
 /**
  * Exchanges a refresh token for the next one in its family. `loadSubject` runs in the same
@@ -65,7 +65,7 @@ async function detectReuse(db: Db, kind: TokenKind, tokenHash: string, meta: Req
   if (!session || session.kind !== kind) return;
   const revokedNow = await revokeSession(db, session.id, 'reuse');
   await auditFailure(db, sessionActor(session, meta), `${kind}.refresh_reused`, sessionTarget(session), { familyRevoked: revokedNow });
-  throw new ApiError('REFRESH_TOKEN_REUSED', 401, 'This refresh token was already used; the session has been revoked, sign in again');
+  throw apiError('REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been revoked, sign in again');
 }
 
 /** The session a refresh token (used or not) belongs to, when it is of this kind. */

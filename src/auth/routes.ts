@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { inputOf, operation } from '../contract/operations.ts';
 import type { RouteDeps } from '../deps.ts';
-import { ApiError } from '../http/api-error.ts';
+import { ApiError, apiError } from '../http/api-error.ts';
 import { reply } from '../http/reply.ts';
 import { createWorkspaceEntryToken } from './entry-tokens.ts';
 import { createGoogleVerifier } from './google-identity.ts';
@@ -17,7 +17,7 @@ import { autoLoginWorkspace, loginWorkspace, refreshWorkspaceSession } from './w
 
 type RefreshBody = { refreshToken?: string };
 
-const missingRefreshToken = (where: string) => new ApiError('VALIDATION_FAILED', 400, `Send the refresh token ${where}`, ['refreshToken is required']);
+const missingRefreshToken = (where: string) => apiError('VALIDATION_FAILED', `Send the refresh token ${where}`, { details: ['refreshToken is required'] });
 
 /** The "Dashboard Auth" operations: owner (ringnity.com) and workspace ({slug} subdomain) sessions. */
 export function dashboardAuthRoutes(deps: RouteDeps): Router {

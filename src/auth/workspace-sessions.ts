@@ -1,5 +1,5 @@
 import { findByUsername, withoutHash, type Account } from '../accounts/account-table.ts';
-import { ApiError } from '../http/api-error.ts';
+import { apiError } from '../http/api-error.ts';
 import { findTenantBySlug, type Tenant } from '../tenants/tenant-table.ts';
 import { assertActive, auditAccount, auditDisabled, loadActiveAccount } from './active-subjects.ts';
 import type { AuthDeps } from './auth-deps.ts';
@@ -41,17 +41,17 @@ export async function loginWorkspace(
   deps: AuthDeps, checkPassword: PasswordChecker, input: { tenantSlug: string | undefined; username: string; password: string }, meta: RequestMeta,
 ): Promise<WorkspaceSession> {
   if (!input.tenantSlug) {
-    throw new ApiError('VALIDATION_FAILED', 400, 'Which workspace? Sign in on {slug}.<dashboard domain>, or send a "slug" body field or an X-Ringnity-Tenant header');
+    throw apiError('VALIDATION_FAILED', 'Which workspace? Sign in on {slug}.<dashboard domain>, or send a "slug" body field or an X-Ringnity-Tenant header');
   }
   const username = input.username.trim().toLowerCase();
   // An unknown workspace is answered like an unknown user: same time, same error.
   const tenant = await findTenantBySlug(deps.db, input.tenantSlug);
   const found = tenant && await findByUsername(deps.db, tenant.id, username);
-  await checkPassword(deps.db, {
-    action: 'workspace.login', accountKey: `workspace:${input.tenantSlug}:${username}`, passwordHash: found?.passwordHash,
+  const verified = await checkPassword(deps.db, {
+    action: 'workspace.login', accountKey: `workspace:${input.tenantSlug}:${username}`, subject: found,
     password: input.password, meta, actor: found && { tenantId: found.tenantId, type: 'account', id: found.id },
   });
-  const account = withoutHash(found!);
+  const account = withoutHash(verified);
   await auditDisabled(deps.db, 'workspace.login', account, meta, () => assertActive(account, tenant));
   await auditAccount(deps.db, 'workspace.login', 'success', account, meta, { method: 'password' });
   return openWorkspaceSession(deps, account, tenant!);

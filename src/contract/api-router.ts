@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import type { Contract } from './contract.ts';
-import { ApiError } from '../http/api-error.ts';
+import { apiError } from '../http/api-error.ts';
 
 /**
  * The `/api` router: JSON bodies with a size limit, then the areas' routers. A request no
@@ -26,11 +26,11 @@ function unansweredRequest(contract: Contract) {
 
   return (ctx: Context) => {
     const matching = paths.filter((p) => p.pattern.test(ctx.path));
-    if (!matching.length) throw new ApiError('NOT_FOUND', 404, 'No such endpoint');
+    if (!matching.length) throw apiError('NOT_FOUND', 'No such endpoint');
     const allowed = matching.map((p) => p.method);
     if (!allowed.includes(ctx.method)) {
-      throw new ApiError('METHOD_NOT_ALLOWED', 405, `Use ${allowed.join(', ')} on this path`, undefined, { Allow: allowed.join(', ') });
+      throw apiError('METHOD_NOT_ALLOWED', `Use ${allowed.join(', ')} on this path`, { headers: { Allow: allowed.join(', ') } });
     }
-    throw new ApiError('NOT_IMPLEMENTED', 501, 'This operation is part of the contract but not available in this release');
+    throw apiError('NOT_IMPLEMENTED', 'This operation is part of the contract but not available in this release');
   };
 }

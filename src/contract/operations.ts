@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
-import { ApiError } from '../http/api-error.ts';
+import { apiError } from '../http/api-error.ts';
 import { describeErrors, type Contract, type Operation } from './contract.ts';
 import { securityGuard, type SecuritySchemes } from './security.ts';
 import type { InputOf, OperationId } from './types.ts';
@@ -52,7 +52,7 @@ function validateInput(contract: Contract, op: Operation): Middleware {
       ...(checkQuery(query) ? [] : describeErrors('query', checkQuery.errors)),
       ...bodyProblems(op, checkBody || undefined, ctx, body),
     ];
-    if (problems.length) throw new ApiError('VALIDATION_FAILED', 400, 'The request is invalid', problems);
+    if (problems.length) throw apiError('VALIDATION_FAILED', 'The request is invalid', { details: problems });
     ctx.state.input = { params, query, body: body ?? {} };
     await next();
   };

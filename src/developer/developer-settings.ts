@@ -1,7 +1,7 @@
 import type { TenantActor } from '../audit/actor.ts';
 import { audit } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
-import { ApiError } from '../http/api-error.ts';
+import { apiError } from '../http/api-error.ts';
 import { allowedDomainSummary, replaceAllowedDomainsWithinQuota } from '../tenants/allowed-domains.ts';
 import { isDomainCovered, normalizeDomain } from '../tenants/domains.ts';
 import { serviceCapabilities, type ServiceKey } from '../tenants/service-capabilities.ts';
@@ -18,12 +18,12 @@ export async function getDeveloperSettings(db: Db, tenantId: string) {
 export async function updateDeveloperAllowedDomains(db: Db, actor: TenantActor, input: string[]) {
   const results = input.map(normalizeDomain);
   const problems = results.flatMap((r) => ('problem' in r ? [r.problem] : []));
-  if (problems.length) throw new ApiError('VALIDATION_FAILED', 400, 'Some domains are invalid', problems);
+  if (problems.length) throw apiError('VALIDATION_FAILED', 'Some domains are invalid', { details: problems });
   return db.transaction(async (trx) => {
     const tenant = await requireTenant(trx, actor.tenantId);
     const result = await replaceAllowedDomainsWithinQuota(trx, tenant, results.map((r) => (r as { domain: string }).domain));
     if (result.kind === 'quota_exceeded') {
-      throw new ApiError('QUOTA_EXCEEDED', 409, `The plan allows ${result.summary.allowedDomainsLimit} allowed domains; ${result.requested} were given`);
+      throw apiError('QUOTA_EXCEEDED', `The plan allows ${result.summary.allowedDomainsLimit} allowed domains; ${result.requested} were given`);
     }
     await audit(trx, actor, 'allowed_domains.updated', { type: 'tenant', id: tenant.id }, { allowedDomains: result.summary.allowedDomains });
     return getDeveloperSettings(trx, actor.tenantId);

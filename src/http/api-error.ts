@@ -25,18 +25,45 @@ export const ADDED_ERROR_CODES = [
 
 export type ErrorCode = ContractErrorCode | (typeof ADDED_ERROR_CODES)[number];
 
+/**
+ * The HTTP status of every error code: the one place a code's status is decided. Codes the
+ * app does not answer yet get the status their contract operations would answer them with.
+ */
+export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
+  // The contract's codes.
+  SDK_CLIENT_NOT_FOUND: 404, SDK_CLIENT_INACTIVE: 403, SDK_ORIGIN_NOT_ALLOWED: 403, SDK_CONTEXT_TOKEN_INVALID: 401,
+  SDK_BOOTSTRAP_FAILED: 400, SDK_SESSION_FAILED: 400, SDK_SESSION_REQUIRED: 401, SDK_DEVICE_TOKEN_INVALID: 400,
+  SDK_DEVICE_TOKEN_REGISTER_FAILED: 400, SDK_DEVICE_TOKEN_UNREGISTER_FAILED: 400, SDK_VERSION_UNSUPPORTED: 400,
+  FEATURE_NOT_AVAILABLE: 403, SERVER_API_KEY_INVALID: 401, SERVER_API_CONTEXT_MISSING: 400, SERVER_API_SCOPE_DENIED: 403,
+  SERVER_CONTACT_VALIDATION_FAILED: 400, SERVER_WEBHOOK_VALIDATION_FAILED: 400, SERVER_WEBHOOK_NOT_FOUND: 404,
+  SERVER_API_REPORTS_FAILED: 400, ADMIN_SDK_REPORTS_FAILED: 400, REPORT_DATE_RANGE_INVALID: 400, TOKEN_EXPIRED: 401,
+  RATE_LIMITED: 429, NETWORK_ERROR: 502, NETWORK_UNAVAILABLE: 503, REALTIME_DISCONNECTED: 503, CALL_PERMISSION_DENIED: 403,
+  CALL_SESSION_CONVERSATION_REQUIRED: 400, CALL_SESSION_TYPE_INVALID: 400, CALL_SESSION_NOT_FOUND: 404,
+  CALL_SESSION_CREATE_FAILED: 400, CALL_SESSION_READ_FAILED: 400, CALL_SESSION_END_FAILED: 400, AI_NOT_READY: 409,
+  // Generic additions.
+  VALIDATION_FAILED: 400, UNAUTHORIZED: 401, INVALID_CREDENTIALS: 401, FORBIDDEN: 403, NOT_FOUND: 404, METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409, PAYLOAD_TOO_LARGE: 413, UNSUPPORTED_MEDIA_TYPE: 415, QUOTA_EXCEEDED: 409, NOT_CONFIGURED: 400,
+  SERVICE_UNAVAILABLE: 503, NOT_IMPLEMENTED: 501, INTERNAL_ERROR: 500,
+  // Dashboard auth additions.
+  TOKEN_INVALID: 401, TOKEN_WRONG_KIND: 401, TOKEN_REVOKED: 401, REFRESH_TOKEN_INVALID: 401, REFRESH_TOKEN_REUSED: 401,
+  ENTRY_TOKEN_INVALID: 401, GOOGLE_TOKEN_INVALID: 401, ACCOUNT_DISABLED: 403, TENANT_DISABLED: 403,
+});
+
+export type ApiErrorOptions = { details?: string[]; headers?: Record<string, string> };
+
+/** An error answered as the contract's ErrorEnvelope, with the status of its code. */
 export class ApiError extends Error {
   readonly expose = true;
+  readonly status: number;
+  readonly details?: string[];
+  readonly headers?: Record<string, string>;
 
-  constructor(
-    readonly code: ErrorCode,
-    readonly status: number,
-    message: string,
-    readonly details?: string[],
-    readonly headers?: Record<string, string>,
-  ) {
+  constructor(readonly code: ErrorCode, message: string, options: ApiErrorOptions = {}) {
     super(message);
+    this.status = ERROR_STATUS[code];
+    this.details = options.details;
+    this.headers = options.headers;
   }
 }
 
-export const notFound = (what: string) => new ApiError('NOT_FOUND', 404, `${what} not found`);
+export const apiError = (code: ErrorCode, message: string, options?: ApiErrorOptions) => new ApiError(code, message, options);

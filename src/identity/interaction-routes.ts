@@ -4,7 +4,7 @@ import { bodyParser } from '@koa/bodyparser';
 import type { Context, Next } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Db } from '../db/database.ts';
-import { isDatabaseUnavailable } from '../http/render-errors.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
 import { findActiveOAuthClient } from '../oauth-clients/oauth-clients.ts';
 import { sameSecret } from '../secrets.ts';
 import { findTenantById, type Tenant } from '../tenants/tenant-table.ts';

@@ -33,10 +33,11 @@ export function createLoginService(db: Db, checkPassword: PasswordChecker) {
     const login = attempt.login.trim().toLowerCase();
     const account = login && attempt.password ? await findCandidate(attempt.tenantId, login) : undefined;
     const target = { type: 'oauth_client', id: attempt.clientId };
+    let verified: AccountWithHash;
     try {
-      await checkPassword(db, {
+      verified = await checkPassword(db, {
         action: 'oidc.login', accountKey: `oidc:${attempt.tenantId}:${login}`,
-        passwordHash: account?.active ? account.passwordHash : undefined, password: attempt.password,
+        subject: account?.active ? account : undefined, password: attempt.password,
         actor: { tenantId: attempt.tenantId, type: account ? 'account' : 'anonymous', id: account?.id ?? null },
         target, meta: { ip: attempt.ip, userAgent: attempt.userAgent },
       });
@@ -46,13 +47,13 @@ export function createLoginService(db: Db, checkPassword: PasswordChecker) {
       if (err.code === 'INVALID_CREDENTIALS') return { kind: 'invalid' };
       throw err;
     }
-    const who: Actor = { tenantId: attempt.tenantId, type: 'account', id: account!.id, ip: attempt.ip, userAgent: attempt.userAgent };
-    if (account!.tenantId !== attempt.tenantId) {
+    const who: Actor = { tenantId: attempt.tenantId, type: 'account', id: verified.id, ip: attempt.ip, userAgent: attempt.userAgent };
+    if (verified.tenantId !== attempt.tenantId) {
       await auditFailure(db, who, 'oidc.login', target, { reason: 'other_tenant' });
       return { kind: 'other_tenant' };
     }
     await audit(db, who, 'oidc.login', target);
-    return { kind: 'success', accountId: account!.id };
+    return { kind: 'success', accountId: verified.id };
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { errors } from 'oidc-provider';
-import { isDatabaseUnavailable } from '../http/render-errors.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
 
 /**
  * RFC 6749 §4.1.2.1 `temporarily_unavailable`, answered with 503. oidc-provider hides

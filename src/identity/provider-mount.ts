@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { isDatabaseUnavailable } from '../http/render-errors.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
 import { answerTemporarilyUnavailable } from './oauth-errors.ts';
 import type { ProviderHolder } from './provider-holder.ts';
 

@@ -6,7 +6,7 @@ import { ApiError } from '../http/api-error.ts';
 import type { Config } from '../config.ts';
 import { dashboardUrl } from '../tenants/workspace-address.ts';
 import type { Db } from '../db/database.ts';
-import { isDatabaseUnavailable } from '../http/render-errors.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
 import { addAllowedDomainWithinQuota, allowedDomainSummary, type AllowedDomainSummary } from '../tenants/allowed-domains.ts';
 import { normalizeDomain } from '../tenants/domains.ts';
 import { findTenantById, type Tenant } from '../tenants/tenant-table.ts';

@@ -1,7 +1,7 @@
 import type { TenantActor } from '../audit/actor.ts';
 import { audit } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
-import { ApiError } from '../http/api-error.ts';
+import { apiError } from '../http/api-error.ts';
 import { destroyPayloadsByClientId } from '../oidc-store/oidc-payload-table.ts';
 import { DEFAULT_CLIENT_SCOPES } from './scopes.ts';
 import { hashSecret, randomToken } from '../secrets.ts';
@@ -51,10 +51,10 @@ async function insertNewClient(db: Db, actor: TenantActor, input: NewOAuthClient
     allowedScopes: [...new Set(input.allowedScopes ?? DEFAULT_CLIENT_SCOPES)],
   };
   const problems = clientProblems(settings);
-  if (problems.length) throw new ApiError('VALIDATION_FAILED', 400, 'Invalid OAuth client', problems);
+  if (problems.length) throw apiError('VALIDATION_FAILED', 'Invalid OAuth client', { details: problems });
   const { clientId, clientSecret } = credentials;
   return db.transaction(async (trx) => {
-    if (!await findTenantById(trx, actor.tenantId)) throw new ApiError('NOT_FOUND', 404, 'Tenant not found');
+    if (!await findTenantById(trx, actor.tenantId)) throw apiError('NOT_FOUND', 'Tenant not found');
     const oauthClient = await table.insertOAuthClient(trx, {
       id: crypto.randomUUID(), clientId, tenantId: actor.tenantId, ...settings,
       // Public clients can't keep a secret, so PKCE is what binds their code to them.
@@ -87,7 +87,7 @@ export type OAuthClientUpdate = Partial<Pick<OAuthClient, 'name' | 'type' | 'red
 
 async function requireClient(db: Db, tenantId: string, id: string): Promise<OAuthClient> {
   const client = await table.findById(db, tenantId, id);
-  if (!client) throw new ApiError('NOT_FOUND', 404, 'OAuth client not found');
+  if (!client) throw apiError('NOT_FOUND', 'OAuth client not found');
   return client;
 }
 
@@ -113,7 +113,7 @@ export async function updateOAuthClient(db: Db, actor: TenantActor, id: string, 
       allowedScopes: [...new Set(update.allowedScopes ?? current.allowedScopes)],
     };
     const problems = clientProblems(settings);
-    if (problems.length) throw new ApiError('VALIDATION_FAILED', 400, 'Invalid OAuth client', problems);
+    if (problems.length) throw apiError('VALIDATION_FAILED', 'Invalid OAuth client', { details: problems });
     const oauthClient = await table.updateOAuthClient(trx, id, {
       ...settings,
       requirePkce: type === 'public' ? true : (update.requirePkce ?? current.requirePkce),
@@ -142,7 +142,7 @@ export async function revokeOAuthClient(db: Db, actor: TenantActor, id: string):
 export async function rotateOAuthClientSecret(db: Db, actor: TenantActor, id: string): Promise<OAuthClientWithNewSecret> {
   return db.transaction(async (trx) => {
     const current = await requireClient(trx, actor.tenantId, id);
-    if (current.type !== 'confidential') throw new ApiError('VALIDATION_FAILED', 400, 'Public clients have no secret to rotate');
+    if (current.type !== 'confidential') throw apiError('VALIDATION_FAILED', 'Public clients have no secret to rotate');
     const clientSecret = newSecret();
     const oauthClient = await table.updateOAuthClient(trx, id, { secretHash: hashSecret(clientSecret) });
     await audit(trx, actor, 'oauth_client.secret_rotated', target(oauthClient), { clientId: oauthClient.clientId });
@@ -154,7 +154,7 @@ export async function rotateOAuthClientSecret(db: Db, actor: TenantActor, id: st
 export async function deleteRevokedOAuthClient(db: Db, actor: TenantActor, id: string): Promise<void> {
   await db.transaction(async (trx) => {
     const current = await requireClient(trx, actor.tenantId, id);
-    if (current.status !== 'revoked') throw new ApiError('CONFLICT', 409, 'Revoke the OAuth client before deleting it');
+    if (current.status !== 'revoked') throw apiError('CONFLICT', 'Revoke the OAuth client before deleting it');
     await destroyPayloadsByClientId(trx, current.clientId);
     await table.deleteOAuthClient(trx, id);
     await audit(trx, actor, 'oauth_client.deleted', target(current), { clientId: current.clientId });

@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.ts';
-import { ApiError } from '../http/api-error.ts';
+import { apiError } from '../http/api-error.ts';
 import { accountProblems } from '../accounts/account-rules.ts';
 import { hashPassword, type PasswordParams } from '../accounts/passwords.ts';
 import { PLATFORM_ROLES, findPlatformAdminByEmail, insertPlatformAdmin, type PlatformAdmin, type PlatformRole } from './admin-table.ts';
@@ -9,10 +9,10 @@ export async function createPlatformAdmin(
 ): Promise<PlatformAdmin> {
   const problems = accountProblems({ email: input.email, password: input.password, name: input.name });
   if (!PLATFORM_ROLES.includes(input.role as PlatformRole)) problems.push(`role must be one of ${PLATFORM_ROLES.join(', ')}`);
-  if (problems.length) throw new ApiError('VALIDATION_FAILED', 400, 'Invalid platform admin', problems);
+  if (problems.length) throw apiError('VALIDATION_FAILED', 'Invalid platform admin', { details: problems });
   const passwordHash = await hashPassword(passwords, input.password);
   return db.transaction(async (trx) => {
-    if (await findPlatformAdminByEmail(trx, input.email)) throw new ApiError('CONFLICT', 409, `a platform admin with email "${input.email}" already exists`);
+    if (await findPlatformAdminByEmail(trx, input.email)) throw apiError('CONFLICT', `a platform admin with email "${input.email}" already exists`);
     return insertPlatformAdmin(trx, {
       id: crypto.randomUUID(), email: input.email.toLowerCase(), name: input.name.trim(), role: input.role as PlatformRole, passwordHash,
     });

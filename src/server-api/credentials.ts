@@ -2,7 +2,7 @@ import { nameProblem } from '../display-name.ts';
 import type { TenantActor } from '../audit/actor.ts';
 import { audit } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
-import { ApiError, notFound } from '../http/api-error.ts';
+import { apiError } from '../http/api-error.ts';
 import { hashSecret, randomToken } from '../secrets.ts';
 import {
   findCredential, findCredentialBySecretHash, insertCredential, listCredentialsOf, touchCredential, updateCredential,
@@ -24,7 +24,7 @@ function newSecret(environment: Environment) {
 function checkName(name: string | undefined): void {
   const problem = nameProblem(name);
   if (problem) {
-    throw new ApiError('VALIDATION_FAILED', 400, 'Invalid credential', [problem]);
+    throw apiError('VALIDATION_FAILED', 'Invalid credential', { details: [problem] });
   }
 }
 
@@ -49,7 +49,7 @@ export async function createServerApiCredential(
 
 async function requireCredential(db: Db, tenantId: string, id: string): Promise<ServerApiCredential> {
   const credential = await findCredential(db, tenantId, id);
-  if (!credential) throw notFound('Server API credential');
+  if (!credential) throw apiError('NOT_FOUND', 'Server API credential not found');
   return credential;
 }
 
@@ -61,7 +61,7 @@ export async function updateServerApiCredential(db: Db, actor: TenantActor, id: 
     const existing = await requireCredential(trx, actor.tenantId, id);
     // The environment is written into the secret (rn_sk_live_… / rn_sk_test_…), so it can't change under it.
     if (changes.environment && changes.environment !== existing.environment) {
-      throw new ApiError('VALIDATION_FAILED', 400, `A ${existing.environment} key stays ${existing.environment}; create a new key for ${changes.environment}`);
+      throw apiError('VALIDATION_FAILED', `A ${existing.environment} key stays ${existing.environment}; create a new key for ${changes.environment}`);
     }
     const credential = await updateCredential(trx, id, {
       name: changes.name?.trim(), isActive: changes.isActive,

@@ -1,7 +1,7 @@
 import type { Context, Next } from 'koa';
 import type { SecurityScheme } from '../contract/security.ts';
 import type { Db } from '../db/database.ts';
-import { ApiError } from '../http/api-error.ts';
+import { apiError } from '../http/api-error.ts';
 import { bearerTokenOf } from '../http/bearer.ts';
 import { requestActor } from '../http/request-actor.ts';
 import { authenticateServerApiKey, type ServerApiCredential } from './credentials.ts';
@@ -24,10 +24,10 @@ export function serverApiKeyScheme(db: Db): SecurityScheme {
         const key = bearerTokenOf(ctx);
         const credential = key ? await authenticateServerApiKey(db, key) : undefined;
         if (!credential) {
-          throw new ApiError('SERVER_API_KEY_INVALID', 401, 'A valid Server API key is required', undefined, { 'WWW-Authenticate': 'Bearer' });
+          throw apiError('SERVER_API_KEY_INVALID', 'A valid Server API key is required', { headers: { 'WWW-Authenticate': 'Bearer' } });
         }
         if (!credential.scopes.includes(scope)) {
-          throw new ApiError('SERVER_API_SCOPE_DENIED', 403, `This key lacks the "${scope}" scope`);
+          throw apiError('SERVER_API_SCOPE_DENIED', `This key lacks the "${scope}" scope`);
         }
         ctx.state.principal = { kind: 'server-api-key', tenantId: credential.tenantId, credential } satisfies ServerApiPrincipal;
         ctx.state.actor = { ...requestActor(ctx), tenantId: credential.tenantId, type: 'server_api_key', id: credential.id };

@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.ts';
-import { ApiError } from '../http/api-error.ts';
+import { apiError } from '../http/api-error.ts';
 import { accountProblems } from '../accounts/account-rules.ts';
 import { countAgents, findByUsername, findOwnerByEmail, insertAccount, type Account, type Role } from '../accounts/account-table.ts';
 import { hashPassword, type PasswordParams } from '../accounts/passwords.ts';
@@ -14,22 +14,22 @@ export type NewWorkspaceAccount = {
 export async function createAccount(db: Db, passwords: PasswordParams, input: NewWorkspaceAccount): Promise<Account> {
   const username = input.username.toLowerCase();
   const problems = accountProblems({ ...input, username });
-  if (problems.length) throw new ApiError('VALIDATION_FAILED', 400, 'Invalid account', problems);
+  if (problems.length) throw apiError('VALIDATION_FAILED', 'Invalid account', { details: problems });
   const passwordHash = await hashPassword(passwords, input.password);
   return db.transaction(async (trx) => {
     const tenant = await findTenantById(trx, input.tenantId);
-    if (!tenant) throw new ApiError('NOT_FOUND', 404, 'Tenant not found');
+    if (!tenant) throw apiError('NOT_FOUND', 'Tenant not found');
     await lockTenant(trx, tenant.id); // concurrent creations can't overshoot the agents quota
     if (await findByUsername(trx, tenant.id, username)) {
-      throw new ApiError('CONFLICT', 409, `username "${username}" is already taken in this tenant`);
+      throw apiError('CONFLICT', `username "${username}" is already taken in this tenant`);
     }
     if (input.role === 'owner' && input.email && await findOwnerByEmail(trx, input.email)) {
-      throw new ApiError('CONFLICT', 409, `an owner with email "${input.email}" already exists`);
+      throw apiError('CONFLICT', `an owner with email "${input.email}" already exists`);
     }
     if (input.role !== 'owner') {
       const limit = await planQuota(trx, tenant.planId, 'agents');
       if (limit !== null && await countAgents(trx, tenant.id) >= limit) {
-        throw new ApiError('QUOTA_EXCEEDED', 409, `the plan allows ${limit} agent accounts`);
+        throw apiError('QUOTA_EXCEEDED', `the plan allows ${limit} agent accounts`);
       }
     }
     return insertAccount(trx, {

@@ -1,6 +1,6 @@
 import { nameProblem } from '../display-name.ts';
 import type { Db } from '../db/database.ts';
-import { ApiError } from '../http/api-error.ts';
+import { apiError } from '../http/api-error.ts';
 import { accountProblems } from '../accounts/account-rules.ts';
 import { findOwnerByEmail, insertAccount, type Account } from '../accounts/account-table.ts';
 import { hashPassword, type PasswordParams } from '../accounts/passwords.ts';
@@ -13,7 +13,7 @@ export const SLUG = /^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/;
 /** The caller's tenant; 404 when it is gone (a token can outlive a deleted tenant). */
 export async function requireTenant(db: Db, id: string): Promise<Tenant> {
   const tenant = await findTenantById(db, id);
-  if (!tenant) throw new ApiError('NOT_FOUND', 404, 'Tenant not found');
+  if (!tenant) throw apiError('NOT_FOUND', 'Tenant not found');
   return tenant;
 }
 
@@ -28,15 +28,15 @@ export async function createTenant(db: Db, passwords: PasswordParams, input: New
     ...[nameProblem(input.name)].filter((p) => p !== undefined),
     ...accountProblems({ email: input.ownerEmail, password: input.ownerPassword }),
   ];
-  if (problems.length) throw new ApiError('VALIDATION_FAILED', 400, 'Invalid tenant', problems);
+  if (problems.length) throw apiError('VALIDATION_FAILED', 'Invalid tenant', { details: problems });
 
   const passwordHash = await hashPassword(passwords, input.ownerPassword);
   return db.transaction(async (trx) => {
     const planSlug = input.planSlug ?? DEFAULT_PLAN_SLUG;
     const plan = await findPlanBySlug(trx, planSlug);
-    if (!plan) throw new ApiError('VALIDATION_FAILED', 400, `unknown plan "${planSlug}"`);
-    if (await findTenantBySlug(trx, input.slug)) throw new ApiError('CONFLICT', 409, `slug "${input.slug}" is already taken`);
-    if (await findOwnerByEmail(trx, input.ownerEmail)) throw new ApiError('CONFLICT', 409, `an owner with email "${input.ownerEmail}" already exists`);
+    if (!plan) throw apiError('VALIDATION_FAILED', `unknown plan "${planSlug}"`);
+    if (await findTenantBySlug(trx, input.slug)) throw apiError('CONFLICT', `slug "${input.slug}" is already taken`);
+    if (await findOwnerByEmail(trx, input.ownerEmail)) throw apiError('CONFLICT', `an owner with email "${input.ownerEmail}" already exists`);
 
     const tenant = await insertTenant(trx, {
       id: crypto.randomUUID(), slug: input.slug, name: input.name.trim(), email: input.ownerEmail.toLowerCase(),

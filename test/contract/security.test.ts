@@ -9,7 +9,7 @@ import type { Operation } from '../../src/contract/contract.ts';
 import { operation } from '../../src/contract/operations.ts';
 import type { SecuritySchemes } from '../../src/contract/security.ts';
 import { renderErrors } from '../../src/http/render-errors.ts';
-import { ApiError } from '../../src/http/api-error.ts';
+import { apiError } from '../../src/http/api-error.ts';
 import { reply } from '../../src/http/reply.ts';
 import { createServerApiCredential } from '../../src/server-api/credentials.ts';
 import { SCOPE_OF_OPERATION } from '../../src/server-api/scope-map.ts';
@@ -92,7 +92,7 @@ describe('operation security semantics', () => {
     RuntimeBearer: {
       presentIn: (ctx) => ctx.get('x-test-key') !== '',
       guard: () => async (ctx, next) => {
-        if (ctx.get('x-test-key') !== 'good') throw new ApiError('UNAUTHORIZED', 401, 'bad test key');
+        if (ctx.get('x-test-key') !== 'good') throw apiError('UNAUTHORIZED', 'bad test key');
         ctx.state.principal = 'tester';
         await next();
       },
