@@ -1,7 +1,7 @@
 /** The benchmark's scenarios, run by the load generator against one server under test. */
 import * as oidc from 'openid-client';
-import { Browser } from '../test/identity/browser.ts';
-import { authorizationRequest } from '../test/identity/oidc-helpers.ts';
+import { Browser } from '../test/support/browser.ts';
+import { authorizationRequest } from '../test/support/oidc-helpers.ts';
 import { load, type LoadResult } from './load.ts';
 import type { ServedTarget } from './server-under-test.ts';
 

@@ -1,10 +1,13 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { Knex } from 'knex';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { migrate } from './db/migrate.ts';
 import type { Db } from './db/database.ts';
-import { ApiError, apiError } from './http/api-error.ts';
+import { ApiError, apiError, type ErrorCode } from './http/api-error.ts';
 import { alreadyExists } from './http/render-errors.ts';
 import { isUniqueViolation } from './db/errors.ts';
 import { OPERATOR, operatorIn } from './audit/actor.ts';
@@ -22,12 +25,13 @@ type Command = {
   usage: string;
   flags: Record<string, { multiple?: boolean }>;
   required: string[];
-  run(db: Db, config: Config, flags: Flags): Promise<Record<string, unknown>>;
+  run(db: Db, config: CliConfig, flags: Flags): Promise<Record<string, unknown>>;
 };
+type CliConfig = Pick<Config, 'argon2'>;
 
 const str = (flags: Flags, name: string) => flags[name] as string | undefined;
 
-/** Operator commands. Each prints one JSON object as its last stdout line. */
+/** Operator commands. Each returns one JSON object, which the process prints as its last stdout line. */
 const COMMANDS: Record<string, Command> = {
   migrate: {
     usage: 'migrate',
@@ -112,7 +116,18 @@ async function tenantBySlug(db: Db, slug: string) {
   return tenant;
 }
 
-class UsageError extends Error {}
+/**
+ * A command refused: bad usage, or input a service rejected. `message` is what the operator
+ * reads (the process prints it after "error: " and exits 1); `code` is `USAGE` or the
+ * service's error code.
+ */
+export class CliError extends Error {
+  constructor(readonly code: 'USAGE' | ErrorCode, message: string) {
+    super(message);
+  }
+}
+
+const usageError = (message: string) => new CliError('USAGE', message);
 
 function parse(command: Command, args: string[]): Flags {
   let values: Flags;
@@ -123,39 +138,60 @@ function parse(command: Command, args: string[]): Flags {
       options: Object.fromEntries(Object.entries(command.flags).map(([name, f]) => [name, { type: 'string', multiple: f.multiple ?? false }])),
     }) as { values: Flags });
   } catch (err) {
-    throw new UsageError(`${(err as Error).message}\nusage: ${command.usage}`);
+    throw usageError(`${(err as Error).message}\nusage: ${command.usage}`);
   }
   const missing = command.required.filter((name) => values[name] === undefined);
-  if (missing.length) throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(', ')}\nusage: ${command.usage}`);
+  if (missing.length) throw usageError(`missing ${missing.map((m) => `--${m}`).join(', ')}\nusage: ${command.usage}`);
   return values;
 }
 
-async function main(argv: string[]): Promise<void> {
+/** The command and flags argv names; a CliError when it names no command or breaks its usage. */
+function parseCommand(argv: string[]): { command: Command; flags: Flags } {
   const [name, ...args] = argv;
-  const command = name ? COMMANDS[name] : undefined;
+  const command = name && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
-    throw new UsageError(`${name ? `unknown command "${name}"` : 'no command given'}\ncommands:\n${Object.values(COMMANDS).map((c) => `  ${c.usage}`).join('\n')}`);
+    throw usageError(`${name ? `unknown command "${name}"` : 'no command given'}\ncommands:\n${Object.values(COMMANDS).map((c) => `  ${c.usage}`).join('\n')}`);
   }
-  const flags = parse(command, args);
+  return { command, flags: parse(command, args) };
+}
+
+/**
+ * Runs one operator command (`argv` without the program, e.g. `['keys:rotate']`) against a
+ * migrated database, in one transaction, and returns its result object. Prints nothing;
+ * a refused command throws a CliError and writes nothing.
+ */
+export async function runCli(argv: string[], { db, config }: { db: Knex; config: CliConfig }): Promise<Record<string, unknown>> {
+  const { command, flags } = parseCommand(argv);
+  try {
+    return await db.transaction((trx) => command.run(trx, config, flags));
+  } catch (caught) {
+    const err = isUniqueViolation(caught) ? alreadyExists() : caught;
+    if (err instanceof ApiError) throw new CliError(err.code, `${err.message}${err.details?.length ? '\n  ' + err.details.join('\n  ') : ''}`);
+    throw err;
+  }
+}
+
+/** The process: config and database from the environment, the result as the last stdout line, exit code 1 on error. */
+async function main(argv: string[]): Promise<void> {
+  parseCommand(argv); // bad usage is refused before the database is opened
   const config = loadConfig();
   const database = await openDatabase(config);
   try {
     await migrate(database.db);
-    const result = await command.run(database.db, config, flags);
+    const result = await runCli(argv, { db: database.db, config });
     process.stdout.write(JSON.stringify(result) + '\n');
   } finally {
     await database.close();
   }
 }
 
-main(process.argv.slice(2)).catch((caught) => {
-  const err = isUniqueViolation(caught) ? alreadyExists() : caught;
-  if (err instanceof ApiError) {
-    console.error(`error: ${err.message}${err.details?.length ? '\n  ' + err.details.join('\n  ') : ''}`);
-  } else if (err instanceof UsageError || err instanceof ConfigError || err instanceof DataDirLockedError) {
-    console.error(`error: ${err.message}`);
-  } else {
-    console.error(err);
-  }
-  process.exitCode = 1;
-});
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((err) => {
+    if (err instanceof CliError || err instanceof ConfigError || err instanceof DataDirLockedError) {
+      console.error(`error: ${err.message}`);
+    } else {
+      console.error(err);
+    }
+    process.exitCode = 1;
+  });
+}

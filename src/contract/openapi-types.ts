@@ -6213,6 +6213,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/jwk-set+json": components["schemas"]["Jwks"];
                     "application/json": components["schemas"]["Jwks"];
                 };
             };

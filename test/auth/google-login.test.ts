@@ -4,7 +4,7 @@ import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { listAudit } from '../../src/audit/audit-log.ts';
 import { expectContract } from '../support/contract.ts';
 import { useTestApp } from '../support/test-app.ts';
-import { startSiblingApp, type SiblingApp } from './sibling-app.ts';
+import { startSiblingApp, type SiblingApp } from '../support/sibling-app.ts';
 
 const CLIENT_ID = 'ringnity-test.apps.googleusercontent.com';
 
@@ -108,8 +108,15 @@ describe('owner Google sign-in', () => {
 
   it('does not link an owner through an unverified email', async () => {
     const tenant = await app.seed.tenant();
-    await signIn(await idToken({ email: tenant.ownerEmail, email_verified: false }));
-    expect(await listAudit(app.deps.db, { tenantId: tenant.id, action: 'owner.google_linked' })).to.deep.equal([]);
+    const sub = `g-${crypto.randomUUID()}`;
+    expect((await signIn(await idToken({ sub, email: tenant.ownerEmail, email_verified: false }))).status).to.equal(401);
+    // Not linked: the same Google subject under another verified address is a stranger.
+    const later = await signIn(await idToken({ sub, email: `other-${crypto.randomUUID()}@gmail.example` }));
+    expect(later.status).to.equal(200);
+    expect(later.body.data.requiresRegistration).to.equal(true);
+    // And the owner's own verified address still links (nothing was half-linked).
+    const owner = await signIn(await idToken({ sub, email: tenant.ownerEmail }));
+    expect(owner.body.data.client.id).to.equal(tenant.id);
   });
 
   it('says so when Google sign-in is not configured', async () => {

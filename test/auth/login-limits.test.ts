@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { THROTTLE_POLICY } from '../../src/accounts/login-throttle.ts';
 import { expectContract } from '../support/contract.ts';
 import { useTestApp } from '../support/test-app.ts';
-import { startSiblingApp } from './sibling-app.ts';
+import { startSiblingApp } from '../support/sibling-app.ts';
 import { throttleRowKey, type ThrottleKey } from '../../src/accounts/login-throttle.ts';
 
 /** Brute-force limits on every password login, counted in the database. */

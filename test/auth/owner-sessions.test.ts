@@ -4,7 +4,7 @@ import { listAudit } from '../../src/audit/audit-log.ts';
 import { setTenantActive } from '../../src/tenants/tenant-table.ts';
 import { expectContract } from '../support/contract.ts';
 import { useTestApp } from '../support/test-app.ts';
-import { startSiblingApp } from './sibling-app.ts';
+import { startSiblingApp } from '../support/sibling-app.ts';
 
 /** The ownerRefreshToken cookie from a response's Set-Cookie header. */
 export function ownerCookie(res: { headers: Headers }): { value: string; attributes: string } | undefined {

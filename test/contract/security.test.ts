@@ -16,7 +16,7 @@ import { SCOPE_OF_OPERATION } from '../../src/server-api/scope-map.ts';
 import { contract } from '../support/contract.ts';
 import { ownerAuth, workspaceAuth } from '../support/dashboard-sessions.ts';
 import { request, useTestApp } from '../support/test-app.ts';
-import { codeFlow, relyingParty } from '../identity/oidc-helpers.ts';
+import { codeFlow, relyingParty } from '../support/oidc-helpers.ts';
 
 type CredentialKind = 'owner' | 'workspace' | 'platform' | 'serverKey' | 'oauth';
 

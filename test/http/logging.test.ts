@@ -6,7 +6,7 @@ import { createLogger } from '../../src/logger.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { createServerApiCredential } from '../../src/server-api/credentials.ts';
 import { freePort, request, testEnv, useTestApp } from '../support/test-app.ts';
-import { codeFlow, relyingParty } from '../identity/oidc-helpers.ts';
+import { codeFlow, relyingParty } from '../support/oidc-helpers.ts';
 
 describe('logs', () => {
   const app = useTestApp();
@@ -19,7 +19,7 @@ describe('logs', () => {
     const sink = new Writable({ write(chunk, _enc, done) { lines.push(...String(chunk).split('\n').filter(Boolean)); done(); } });
     const port = await freePort();
     const config = loadConfig(testEnv({ PORT: String(port), LOG_LEVEL: 'trace' }));
-    server = await startServer(config, createLogger(config, sink), { database: { db: app.deps.db, backend: 'postgres', close: async () => {} } });
+    server = await startServer(config, createLogger(config, sink), { database: { db: app.deps.db, backend: app.backend, close: async () => {} } });
   });
   after(() => server.stop());
 

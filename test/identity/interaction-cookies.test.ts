@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { useTestApp } from '../support/test-app.ts';
-import { authorizationRequest, relyingParty } from './oidc-helpers.ts';
+import { authorizationRequest, relyingParty } from '../support/oidc-helpers.ts';
 
 describe('Login with Ringnity: interaction cookies', () => {
   const app = useTestApp();

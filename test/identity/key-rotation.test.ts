@@ -4,7 +4,7 @@ import { createKeyStore, KEY_RECHECK_SECONDS, KEY_REFRESH_SECONDS, KEY_RETENTION
 import { expectContract } from '../support/contract.ts';
 import { ownerAuth } from '../support/dashboard-sessions.ts';
 import { useTestApp } from '../support/test-app.ts';
-import { codeFlow, relyingParty } from './oidc-helpers.ts';
+import { codeFlow, relyingParty } from '../support/oidc-helpers.ts';
 
 const kidOf = (jwt: string) => jose.decodeProtectedHeader(jwt).kid!;
 

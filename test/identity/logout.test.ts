@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { useTestApp } from '../support/test-app.ts';
 import { expectContract } from '../support/contract.ts';
-import { authorizationRequest, codeFlow, relyingParty } from './oidc-helpers.ts';
+import { authorizationRequest, codeFlow, relyingParty } from '../support/oidc-helpers.ts';
 
 describe('Login with Ringnity: RP-initiated logout', () => {
   const app = useTestApp();
@@ -21,13 +21,13 @@ describe('Login with Ringnity: RP-initiated logout', () => {
 
     const ask = await browser.fetch(`${app.url}/oauth/logout?id_token_hint=${tokens.id_token}&client_id=${client.clientId}`);
     expect(ask.status).to.equal(200);
-    expectContract({ status: ask.status, body: ask.html }, 'startRingnityLogout');
+    expectContract({ status: ask.status, body: ask.html, headers: ask.headers }, 'startRingnityLogout');
     expect(ask.html).to.include('Sign out?');
 
     const confirm = await browser.submit(ask.html, `${app.url}/oauth/logout`, '/confirm', { logout: 'yes' });
     expect(confirm.url).to.equal(`${app.url}/oauth/logout/success`);
     expect(confirm.res.status).to.equal(200);
-    expectContract({ status: confirm.res.status, body: confirm.res.html }, 'showRingnityLogoutSuccess');
+    expectContract({ status: confirm.res.status, body: confirm.res.html, headers: confirm.res.headers }, 'showRingnityLogoutSuccess');
 
     expect((await silent()).get('error')).to.equal('login_required');
   });

@@ -4,7 +4,7 @@ import { useTestApp } from '../support/test-app.ts';
 import { planQuota } from '../../src/plans/plan-catalog.ts';
 import { setAccountActive } from '../../src/accounts/account-table.ts';
 import { setTenantActive } from '../../src/tenants/tenant-table.ts';
-import { codeFlow, relyingParty } from './oidc-helpers.ts';
+import { codeFlow, relyingParty } from '../support/oidc-helpers.ts';
 
 describe('Login with Ringnity: tenant endpoints', () => {
   const app = useTestApp();

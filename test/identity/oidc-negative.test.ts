@@ -4,8 +4,8 @@ import { expectContract } from '../support/contract.ts';
 import { useTestApp } from '../support/test-app.ts';
 import { listAudit } from '../../src/audit/audit-log.ts';
 import { revokeOAuthClient } from '../../src/oauth-clients/oauth-clients.ts';
-import { Browser } from './browser.ts';
-import { CALLBACK, authorizationRequest, codeFlow, oidc, relyingParty, signIn, tokenEndpoint } from './oidc-helpers.ts';
+import { Browser } from '../support/browser.ts';
+import { CALLBACK, authorizationRequest, codeFlow, oidc, relyingParty, signIn, tokenEndpoint } from '../support/oidc-helpers.ts';
 
 describe('Login with Ringnity: refusals', () => {
   const app = useTestApp();

@@ -7,9 +7,9 @@ import { startServer } from '../../src/server.ts';
 import { expectContract } from '../support/contract.ts';
 import { ownerAuth } from '../support/dashboard-sessions.ts';
 import { request, testEnv, useTestApp, type TestApp, type TestResponse } from '../support/test-app.ts';
-import { Browser } from './browser.ts';
-import { startDatabaseProxy, type CutMode, type DatabaseProxy } from './database-proxy.ts';
-import { CALLBACK, codeFlow, oidc, relyingParty } from './oidc-helpers.ts';
+import { Browser } from '../support/browser.ts';
+import { startDatabaseProxy, type CutMode, type DatabaseProxy } from '../support/database-proxy.ts';
+import { CALLBACK, codeFlow, oidc, relyingParty } from '../support/oidc-helpers.ts';
 
 /**
  * "Never a hang": every answer during an outage comes within this. A silent database costs a

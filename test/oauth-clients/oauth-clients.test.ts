@@ -1,6 +1,4 @@
 import { operatorIn } from '../../src/audit/actor.ts';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { useTestApp } from '../support/test-app.ts';
 import { createOAuthClient, findActiveOAuthClient, rotateOAuthClientSecret } from '../../src/oauth-clients/oauth-clients.ts';
@@ -81,26 +79,5 @@ describe('OAuth client registry', () => {
     for (const bad of ['10.0.0.1', '[2001:db8::1]', 'localhost', '-a.example.com', 'a..b', '*.', 'example.123']) {
       expect(normalizeDomain(bad), bad).to.have.property('problem');
     }
-  });
-
-  it('creates a client from the CLI, printing the secret once as the last line', async function () {
-    this.timeout(60_000);
-    const tenant = await app.seed.tenant();
-    // PGlite's data directory is locked by the running test app, so the CLI can only share a PostgreSQL database.
-    if (app.backend !== 'postgres') this.skip();
-    const url = app.databaseUrl!;
-    const run = promisify(execFile);
-    const { stdout } = await run('node', ['--import', 'tsx', 'src/cli.ts', 'oauth-client:create', '--tenant', tenant.slug, '--name', 'CLI app',
-      '--type', 'confidential', '--redirect-uri', 'https://a.example/cb', '--redirect-uri', 'https://b.example/cb', '--scopes', 'openid profile', '--require-pkce', 'false'],
-    { env: { ...process.env, DATABASE_URL: url, NODE_ENV: 'test', LOG_LEVEL: 'silent' } });
-    const last = JSON.parse(stdout.trim().split('\n').at(-1)!);
-    expect(last.clientId).to.match(/^rn_oauth_/);
-    expect(last.clientSecret).to.be.a('string');
-    const client = await findActiveOAuthClient(app.deps.db, last.clientId);
-    expect(client).to.include({ requirePkce: false, type: 'confidential' });
-    expect(client!.redirectUris).to.deep.equal(['https://a.example/cb', 'https://b.example/cb']);
-
-    const rotated = await run('node', ['--import', 'tsx', 'src/cli.ts', 'keys:rotate'], { env: { ...process.env, DATABASE_URL: url, NODE_ENV: 'test' } });
-    expect(JSON.parse(rotated.stdout.trim().split('\n').at(-1)!).kid).to.be.a('string');
   });
 });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { useTestApp } from '../support/test-app.ts';
 import { expectContract } from '../support/contract.ts';
 import { ownerAuth } from '../support/dashboard-sessions.ts';
-import { CALLBACK, codeFlow, relyingParty } from '../identity/oidc-helpers.ts';
+import { CALLBACK, codeFlow, relyingParty } from '../support/oidc-helpers.ts';
 
 /**
  * One pass through the product on whatever backend the run uses (CI runs this file on

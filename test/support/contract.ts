@@ -6,11 +6,12 @@ export const contract = loadContract();
 /** Operations whose responses the tests validated; printed as coverage at the end of the run. */
 export const exercised = new Set<string>();
 
-type Response = { status: number; body: unknown };
+type Response = { status: number; body: unknown; headers?: Headers };
 
 /**
  * Asserts that a response matches the contract for its operation and status
- * (an exact status, else its `4XX`-style range, else `default`).
+ * (an exact status, else its `4XX`-style range, else `default`): its media type is one the
+ * contract declares (when the headers are given) and its body matches the declared schema.
  */
 export function expectContract(res: Response, operationId: string): void {
   const op = contract.operations.get(operationId);
@@ -19,6 +20,10 @@ export function expectContract(res: Response, operationId: string): void {
     ?? (res.status >= 400 ? undeclaredError(op.servedAt) : undefined);
   expect(declared, `${operationId} does not declare status ${res.status} (body: ${JSON.stringify(res.body)})`).to.exist;
   exercised.add(operationId);
+  const mediaType = res.headers?.get('content-type')?.split(';')[0].trim();
+  if (mediaType && declared.contentTypes.length) {
+    expect(declared.contentTypes, `${operationId} ${res.status} answered ${mediaType}`).to.include(mediaType);
+  }
   if (!declared.schema) return;
   const validate = contract.validator(declared.schema);
   const ok = validate(res.body);

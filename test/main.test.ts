@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { runEntry, waitForOutput } from '../support/spawn.ts';
-import { freePort } from '../support/test-app.ts';
+import { runEntry, waitForOutput } from './support/spawn.ts';
+import { freePort } from './support/test-app.ts';
 
 describe('the server process', function () {
   this.timeout(60_000);

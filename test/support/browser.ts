@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { clientAddress } from '../support/test-app.ts';
+import { clientAddress } from './test-app.ts';
 
 type Cookie = { name: string; value: string; path: string };
 

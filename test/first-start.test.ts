@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { DEMO, DEMO_OAUTH_CLIENT, firstStartHint } from '../../src/first-start.ts';
-import { useTestApp } from '../support/test-app.ts';
-import { tokenEndpoint } from '../identity/oidc-helpers.ts';
+import { DEMO, DEMO_OAUTH_CLIENT, firstStartHint } from '../src/first-start.ts';
+import { useTestApp } from './support/test-app.ts';
+import { tokenEndpoint } from './support/oidc-helpers.ts';
 
 describe('DEMO=1 seed', () => {
   const app = useTestApp();

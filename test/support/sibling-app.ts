@@ -1,7 +1,7 @@
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startServer } from '../../src/server.ts';
-import { request, testEnv, type TestApp, type TestResponse } from '../support/test-app.ts';
+import { request, testEnv, type TestApp, type TestResponse } from './test-app.ts';
 
 export type SiblingApp = { request(path: string, init?: RequestInit & { json?: unknown }): Promise<TestResponse>; stop(): Promise<void> };
 
@@ -13,7 +13,7 @@ export type SiblingApp = { request(path: string, init?: RequestInit & { json?: u
 export async function startSiblingApp(app: TestApp, env: Record<string, string>): Promise<SiblingApp> {
   // One ISSUER for all processes, as in production: tokens from either app verify in both.
   const config = loadConfig(testEnv({ ISSUER: app.deps.config.issuer, ...env }));
-  const database = { db: app.deps.db, backend: 'postgres' as const, close: async () => {} };
+  const database = { db: app.deps.db, backend: app.backend, close: async () => {} };
   const running = await startServer(config, createLogger(config), { database });
   return { request: (p, init) => request(running.url, p, init), stop: () => running.stop() };
 }

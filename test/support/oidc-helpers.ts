@@ -1,5 +1,5 @@
 import * as oidc from 'openid-client';
-import type { TestApp } from '../support/test-app.ts';
+import type { TestApp } from './test-app.ts';
 import { Browser } from './browser.ts';
 
 export const CALLBACK = 'http://127.0.0.1:9999/callback';
