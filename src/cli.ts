@@ -13,10 +13,10 @@ import { isUniqueViolation } from './db/errors.ts';
 import { OPERATOR, operatorIn } from './audit/actor.ts';
 import { audit } from './audit/audit-log.ts';
 import { createAccount } from './tenants/tenant-accounts.ts';
-import type { Role } from './accounts/account-table.ts';
+import type { Role } from './accounts/account.ts';
 import { createPlatformAdmin } from './platform/admins.ts';
 import { createTenant } from './tenants/tenants.ts';
-import { findTenantBySlug } from './tenants/tenant-table.ts';
+import { findTenantBySlug } from './tenants/tenants.ts';
 import { createOAuthClient, type OAuthClientType } from './oauth-clients/oauth-clients.ts';
 import { rotateSigningKey } from './keys/signing-keys.ts';
 

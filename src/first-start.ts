@@ -1,6 +1,6 @@
 import { operatorIn } from './audit/actor.ts';
 import type { AppDeps } from './deps.ts';
-import { countTenants, findTenantBySlug } from './tenants/tenant-table.ts';
+import { countTenants, findTenantBySlug } from './tenants/tenants.ts';
 import { createTenant } from './tenants/tenants.ts';
 import { createDemoOAuthClient, findOAuthClientByClientId } from './oauth-clients/oauth-clients.ts';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { CliError, runCli } from '../src/cli.ts';
 import { listAudit } from '../src/audit/audit-log.ts';
 import { findActiveOAuthClient } from '../src/oauth-clients/oauth-clients.ts';
-import { findTenantBySlug } from '../src/tenants/tenant-table.ts';
+import { findTenantBySlug } from '../src/tenants/tenants.ts';
 import { ownerAuth, workspaceAuth } from './support/dashboard-sessions.ts';
 import { runEntry } from './support/spawn.ts';
 import { unique } from './support/seed.ts';

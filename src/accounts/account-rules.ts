@@ -1,5 +1,5 @@
 import { nameProblem } from '../display-name.ts';
-import { ROLES, type Role } from './account-table.ts';
+import { ROLES, type Role } from './account.ts';
 import { MIN_PASSWORD_LENGTH } from './passwords.ts';
 
 const USERNAME = /^[a-z0-9](?:[a-z0-9._-]{1,62}[a-z0-9])$/;

@@ -1,25 +1,7 @@
 import type { Db } from '../db/database.ts';
 import { preparedQuery } from '../db/prepared.ts';
 import { count, iso } from '../db/rows.ts';
-
-export const ROLES = ['owner', 'admin', 'supervisor', 'agent'] as const;
-export type Role = (typeof ROLES)[number];
-
-export type Account = {
-  id: string;
-  tenantId: string;
-  role: Role;
-  username: string;
-  email: string | null;
-  emailVerified: boolean;
-  name: string;
-  departmentId: string | null;
-  active: boolean;
-  createdAt: string;
-};
-
-/** An account with its password hash: only login code ever sees this. */
-export type AccountWithHash = Account & { passwordHash: string };
+import type { Account, AccountInTenant, AccountWithHash, Role } from './account.ts';
 
 type AccountRow = {
   id: string; tenant_id: string; role: Role; username: string; email: string | null; email_verified: boolean;
@@ -32,9 +14,6 @@ const toAccount = (r: Omit<AccountRow, 'password_hash'>): Account => ({
   createdAt: iso(r.created_at)!,
 });
 const withHash = (r: AccountRow): AccountWithHash => ({ ...toAccount(r), passwordHash: r.password_hash });
-
-/** Past the password check, the hash goes no further. */
-export const withoutHash = ({ passwordHash: _hash, ...account }: AccountWithHash): Account => account;
 
 export type NewAccount = Pick<Account, 'id' | 'tenantId' | 'role' | 'username' | 'name'> &
   { email?: string | null; emailVerified?: boolean; passwordHash: string; departmentId?: string | null };
@@ -52,9 +31,6 @@ export async function findAccountById(db: Db, id: string): Promise<Account | und
   const row = await db<AccountRow>('accounts').where({ id }).first();
   return row && toAccount(row);
 }
-
-/** An account with what OIDC claims need of its tenant. */
-export type AccountInTenant = Account & { tenantSlug: string; tenantActive: boolean };
 
 /**
  * The account and its tenant's slug and status in one round trip, as a prepared statement:
@@ -92,8 +68,8 @@ export async function countAgents(db: Db, tenantId: string): Promise<number> {
   return count(await db('accounts').where({ tenant_id: tenantId }).whereNot({ role: 'owner' }).count({ count: '*' }).first());
 }
 
-export async function setAccountActive(db: Db, id: string, active: boolean): Promise<void> {
-  await db('accounts').where({ id }).update({ active, updated_at: db.fn.now() });
+export async function setAccountActive(db: Db, tenantId: string, id: string, active: boolean): Promise<boolean> {
+  return (await db('accounts').where({ tenant_id: tenantId, id }).update({ active, updated_at: db.fn.now() })) > 0;
 }
 
 /** The owner who linked this Google account (`sub` of Google ID tokens). */
@@ -103,8 +79,8 @@ export async function findOwnerByGoogleSubject(db: Db, subject: string): Promise
 }
 
 /** Links a Google account to an owner that has none yet; false when the owner already has a (different) link. */
-export async function linkGoogleSubject(db: Db, accountId: string, subject: string): Promise<boolean> {
-  const rows = await db('accounts').where({ id: accountId }).whereNull('google_subject')
+export async function linkGoogleSubject(db: Db, tenantId: string, accountId: string, subject: string): Promise<boolean> {
+  const rows = await db('accounts').where({ tenant_id: tenantId, id: accountId }).whereNull('google_subject')
     .update({ google_subject: subject, updated_at: db.fn.now() }).returning('id');
   return rows.length > 0;
 }

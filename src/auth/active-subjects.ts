@@ -1,10 +1,13 @@
-import { findAccountById, type Account } from '../accounts/account-table.ts';
+import type { Account } from '../accounts/account.ts';
+import { findAccountById } from '../accounts/accounts.ts';
 import type { Actor } from '../audit/actor.ts';
 import { audit, auditFailure } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
 import { ApiError, apiError } from '../http/api-error.ts';
-import { findPlatformAdminById, type PlatformAdmin } from '../platform/admin-table.ts';
-import { findTenantById, type Tenant } from '../tenants/tenant-table.ts';
+import type { PlatformAdmin } from '../platform/admin.ts';
+import { findPlatformAdminById } from '../platform/admins.ts';
+import type { Tenant } from '../tenants/tenant.ts';
+import { findTenantById } from '../tenants/tenants.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
 
 /**

@@ -1,11 +1,11 @@
 import type { Context, Middleware, Next } from 'koa';
-import type { Role } from '../accounts/account-table.ts';
+import type { Role } from '../accounts/account.ts';
 import type { SecurityScheme } from '../contract/security.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError, apiError } from '../http/api-error.ts';
 import { bearerTokenOf } from '../http/bearer.ts';
 import { requestActor } from '../http/request-actor.ts';
-import type { PlatformRole } from '../platform/admin-table.ts';
+import type { PlatformRole } from '../platform/admin.ts';
 import { loadActiveAccount, loadActiveAdmin } from './active-subjects.ts';
 import { verifyAccessToken, type AccessClaims, type TokenKind } from './dashboard-tokens.ts';
 import { findLiveSession } from './session-table.ts';

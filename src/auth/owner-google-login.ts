@@ -1,6 +1,7 @@
-import { findOwnerByEmail, findOwnerByGoogleSubject, linkGoogleSubject, withoutHash, type Account } from '../accounts/account-table.ts';
+import { withoutHash, type Account } from '../accounts/account.ts';
+import { findOwnerByEmail, findOwnerByGoogleSubject, linkGoogleSubject } from '../accounts/accounts.ts';
 import { apiError } from '../http/api-error.ts';
-import { findTenantById } from '../tenants/tenant-table.ts';
+import { findTenantById } from '../tenants/tenants.ts';
 import { assertActive, auditAccount, auditDisabled } from './active-subjects.ts';
 import type { AuthDeps } from './auth-deps.ts';
 import type { GoogleIdentity, GoogleVerifier } from './google-identity.ts';
@@ -36,7 +37,7 @@ async function linkByEmail(deps: AuthDeps, google: GoogleIdentity, meta: Request
   const found = await findOwnerByEmail(deps.db, google.email!);
   if (!found) return undefined;
   const owner = withoutHash(found);
-  if (!await linkGoogleSubject(deps.db, owner.id, google.subject)) {
+  if (!await linkGoogleSubject(deps.db, owner.tenantId, owner.id, google.subject)) {
     await auditAccount(deps.db, 'owner.google_linked', 'failure', owner, meta, { reason: 'linked_to_another_google_account' });
     throw apiError('CONFLICT', 'This owner is already linked to another Google account');
   }

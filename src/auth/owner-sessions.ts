@@ -1,8 +1,10 @@
-import { findOwnerByEmail, withoutHash, type Account } from '../accounts/account-table.ts';
+import { withoutHash, type Account } from '../accounts/account.ts';
+import { findOwnerByEmail } from '../accounts/accounts.ts';
 import type { Db } from '../db/database.ts';
 import { apiError } from '../http/api-error.ts';
 import { findPlanById } from '../plans/plan-catalog.ts';
-import { findTenantById, type Tenant } from '../tenants/tenant-table.ts';
+import type { Tenant } from '../tenants/tenant.ts';
+import { findTenantById } from '../tenants/tenants.ts';
 import { assertActive, auditAccount, auditDisabled, loadActiveAccount } from './active-subjects.ts';
 import type { AuthDeps } from './auth-deps.ts';
 import { signAccessToken } from './dashboard-tokens.ts';

@@ -7,7 +7,8 @@ import type { PasswordChecker } from '../accounts/password-check.ts';
 import { rotateRefreshToken, startSession } from './refresh-families.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
 import { apiError } from '../http/api-error.ts';
-import { findPlatformAdminByEmail, type PlatformAdmin } from '../platform/admin-table.ts';
+import type { PlatformAdmin } from '../platform/admin.ts';
+import { findPlatformAdminByEmail } from '../platform/admins.ts';
 
 export type PlatformSession = Pick<PlatformAdmin, 'email' | 'name' | 'role'> & {
   adminId: string; accessToken: string; refreshToken: string; expiresIn: number;

@@ -1,6 +1,8 @@
-import { findByUsername, withoutHash, type Account } from '../accounts/account-table.ts';
+import { withoutHash, type Account } from '../accounts/account.ts';
+import { findByUsername } from '../accounts/accounts.ts';
 import { apiError } from '../http/api-error.ts';
-import { findTenantBySlug, type Tenant } from '../tenants/tenant-table.ts';
+import type { Tenant } from '../tenants/tenant.ts';
+import { findTenantBySlug } from '../tenants/tenants.ts';
 import { assertActive, auditAccount, auditDisabled, loadActiveAccount } from './active-subjects.ts';
 import type { AuthDeps } from './auth-deps.ts';
 import { signAccessToken } from './dashboard-tokens.ts';

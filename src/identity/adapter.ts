@@ -3,7 +3,7 @@ import type { Db } from '../db/database.ts';
 import { findActiveOAuthClient } from '../oauth-clients/oauth-clients.ts';
 import { clientMetadata } from './client-metadata.ts';
 import { unlessDatabaseDown } from './oauth-errors.ts';
-import * as payloads from '../oidc-store/oidc-payload-table.ts';
+import * as payloads from './oidc-payload-table.ts';
 
 /**
  * oidc-provider's storage: every artifact model in `oidc_payloads`, and clients read from

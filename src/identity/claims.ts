@@ -1,6 +1,6 @@
 import type { Account as OidcAccount, KoaContextWithOIDC } from 'oidc-provider';
 import type { Db } from '../db/database.ts';
-import { findAccountInTenant } from '../accounts/account-table.ts';
+import { findAccountInTenant } from '../accounts/accounts.ts';
 import { unlessDatabaseDown } from './oauth-errors.ts';
 
 /** The claims of one account; oidc-provider releases only those of the granted scopes (SCOPE_CLAIMS). */

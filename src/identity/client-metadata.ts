@@ -1,5 +1,5 @@
 import type { ClientMetadata } from 'oidc-provider';
-import type { OAuthClientWithSecret } from '../oauth-clients/oauth-client-table.ts';
+import type { OAuthClientWithSecret } from '../oauth-clients/oauth-client.ts';
 
 /** Our own client properties, declared to oidc-provider as `extraClientMetadata`. */
 export const EXTRA_CLIENT_METADATA = ['tenant_id', 'require_pkce'];

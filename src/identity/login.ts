@@ -1,5 +1,6 @@
 import type { Db } from '../db/database.ts';
-import { findByTenantEmail, findByUsername, findOwnerByEmail, type AccountWithHash } from '../accounts/account-table.ts';
+import type { AccountWithHash } from '../accounts/account.ts';
+import { findByTenantEmail, findByUsername, findOwnerByEmail } from '../accounts/accounts.ts';
 import { isEmail } from '../accounts/account-rules.ts';
 import type { PasswordChecker } from '../accounts/password-check.ts';
 import type { Actor } from '../audit/actor.ts';

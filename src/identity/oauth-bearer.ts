@@ -3,7 +3,7 @@ import type Provider from 'oidc-provider';
 import type { SecurityScheme } from '../contract/security.ts';
 import type { Db } from '../db/database.ts';
 import { bearerTokenOf } from '../http/bearer.ts';
-import { findAccountInTenant } from '../accounts/account-table.ts';
+import { findAccountInTenant } from '../accounts/accounts.ts';
 import { findActiveOAuthClient } from '../oauth-clients/oauth-clients.ts';
 import { requestActor } from '../http/request-actor.ts';
 import { unlessDatabaseDown } from './oauth-errors.ts';

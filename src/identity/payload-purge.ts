@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
-import { purgeExpiredPayloads } from '../oidc-store/oidc-payload-table.ts';
+import { purgeExpiredPayloads } from './oidc-payload-table.ts';
 
 export const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 

@@ -8,7 +8,7 @@ import { createAdapterFactory } from './adapter.ts';
 import { accountFinder } from './claims.ts';
 import { EXTRA_CLIENT_METADATA } from './client-metadata.ts';
 import { unlessDatabaseDown } from './oauth-errors.ts';
-import { findGrantIdFor } from '../oidc-store/oidc-payload-table.ts';
+import { findGrantIdFor } from './oidc-payload-table.ts';
 import { AVAILABLE_SCOPES, SCOPE_CATALOG, SCOPE_CLAIMS } from '../oauth-clients/scopes.ts';
 import type { Keyring } from '../keys/signing-keys.ts';
 import { renderView } from './views.ts';

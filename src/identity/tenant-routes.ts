@@ -9,7 +9,8 @@ import type { Db } from '../db/database.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { addAllowedDomainWithinQuota, allowedDomainSummary, type AllowedDomainSummary } from '../tenants/allowed-domains.ts';
 import { normalizeDomain } from '../tenants/domains.ts';
-import { findTenantById, type Tenant } from '../tenants/tenant-table.ts';
+import type { Tenant } from '../tenants/tenant.ts';
+import { findTenantById } from '../tenants/tenants.ts';
 import { BearerError, oauthCallerOf, requireOAuthScope } from './oauth-bearer.ts';
 import { answerTemporarilyUnavailable, oauthErrorBody } from './oauth-errors.ts';
 

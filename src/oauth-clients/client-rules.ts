@@ -1,6 +1,6 @@
 import { nameProblem } from '../display-name.ts';
 import { findScope } from './scopes.ts';
-import type { OAuthClientType } from './oauth-client-table.ts';
+import type { OAuthClientType } from './oauth-client.ts';
 
 /** Hosts where plain http is acceptable (RFC 8252 §7.3, RFC 9700 §2.6). */
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);

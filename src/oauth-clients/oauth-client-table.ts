@@ -1,29 +1,7 @@
 import type { Db } from '../db/database.ts';
 import { preparedQuery } from '../db/prepared.ts';
 import { iso, isUuid, json } from '../db/rows.ts';
-
-export type OAuthClientType = 'confidential' | 'public';
-export type OAuthClientStatus = 'active' | 'revoked';
-
-/** The contract's `OAuthClient`, plus the tenant it belongs to. */
-export type OAuthClient = {
-  id: string;
-  clientId: string;
-  tenantId: string;
-  name: string;
-  type: OAuthClientType;
-  status: OAuthClientStatus;
-  allowedScopes: string[];
-  redirectUris: string[];
-  requirePkce: boolean;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-};
-
-/** A client with its secret hash: only client authentication ever sees this. */
-export type OAuthClientWithSecret = OAuthClient & { secretHash: string | null };
+import type { OAuthClient, OAuthClientStatus, OAuthClientType, OAuthClientWithSecret } from './oauth-client.ts';
 
 type OAuthClientRow = {
   id: string; client_id: string; tenant_id: string; name: string; type: OAuthClientType; status: OAuthClientStatus;
@@ -78,7 +56,7 @@ export async function listByTenant(db: Db, tenantId: string): Promise<OAuthClien
 export type OAuthClientChanges = Partial<Pick<OAuthClient, 'name' | 'type' | 'allowedScopes' | 'redirectUris' | 'requirePkce' | 'status'>> &
   { secretHash?: string | null; revokedAt?: Date | null };
 
-export async function updateOAuthClient(db: Db, id: string, changes: OAuthClientChanges): Promise<OAuthClient> {
+export async function updateOAuthClient(db: Db, tenantId: string, id: string, changes: OAuthClientChanges): Promise<OAuthClient> {
   const patch: Record<string, unknown> = { updated_at: db.fn.now() };
   if (changes.name !== undefined) patch.name = changes.name;
   if (changes.type !== undefined) patch.type = changes.type;
@@ -88,12 +66,12 @@ export async function updateOAuthClient(db: Db, id: string, changes: OAuthClient
   if (changes.requirePkce !== undefined) patch.require_pkce = changes.requirePkce;
   if (changes.secretHash !== undefined) patch.secret_hash = changes.secretHash;
   if (changes.revokedAt !== undefined) patch.revoked_at = changes.revokedAt;
-  const [row] = await db<OAuthClientRow>('oauth_clients').where({ id }).update(patch).returning('*');
+  const [row] = await db<OAuthClientRow>('oauth_clients').where({ tenant_id: tenantId, id }).update(patch).returning('*');
   return toClient(row);
 }
 
-export async function deleteOAuthClient(db: Db, id: string): Promise<boolean> {
-  const rows = await db('oauth_clients').where({ id }).del().returning('id');
+export async function deleteOAuthClient(db: Db, tenantId: string, id: string): Promise<boolean> {
+  const rows = await db('oauth_clients').where({ tenant_id: tenantId, id }).del().returning('id');
   return rows.length > 0;
 }
 

@@ -2,15 +2,15 @@ import type { TenantActor } from '../audit/actor.ts';
 import { audit } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
 import { apiError } from '../http/api-error.ts';
-import { destroyPayloadsByClientId } from '../oidc-store/oidc-payload-table.ts';
+import { forgetClientArtifacts } from '../identity/client-artifacts.ts';
 import { DEFAULT_CLIENT_SCOPES } from './scopes.ts';
 import { hashSecret, randomToken } from '../secrets.ts';
-import { findTenantById } from '../tenants/tenant-table.ts';
+import { findTenantById } from '../tenants/tenants.ts';
 import { clientProblems } from './client-rules.ts';
 import * as table from './oauth-client-table.ts';
-import type { OAuthClient, OAuthClientType, OAuthClientWithSecret } from './oauth-client-table.ts';
+import type { OAuthClient, OAuthClientType, OAuthClientWithSecret } from './oauth-client.ts';
 
-export type { OAuthClient, OAuthClientType } from './oauth-client-table.ts';
+export type { OAuthClient, OAuthClientType } from './oauth-client.ts';
 export { clientUseRecorder } from './client-use.ts';
 
 export const CLIENT_ID_PREFIX = 'rn_oauth_';
@@ -98,7 +98,7 @@ async function requireClient(db: Db, tenantId: string, id: string): Promise<OAut
 async function statusChange(trx: Db, current: OAuthClient, status: OAuthClient['status'] | undefined): Promise<table.OAuthClientChanges> {
   if (status === undefined || status === current.status) return {};
   if (status === 'active') return { status, revokedAt: null };
-  await destroyPayloadsByClientId(trx, current.clientId);
+  await forgetClientArtifacts(trx, current.clientId);
   return { status, revokedAt: new Date() };
 }
 
@@ -114,7 +114,7 @@ export async function updateOAuthClient(db: Db, actor: TenantActor, id: string, 
     };
     const problems = clientProblems(settings);
     if (problems.length) throw apiError('VALIDATION_FAILED', 'Invalid OAuth client', { details: problems });
-    const oauthClient = await table.updateOAuthClient(trx, id, {
+    const oauthClient = await table.updateOAuthClient(trx, actor.tenantId, id, {
       ...settings,
       requirePkce: type === 'public' ? true : (update.requirePkce ?? current.requirePkce),
       ...await statusChange(trx, current, update.status),
@@ -132,7 +132,7 @@ export async function revokeOAuthClient(db: Db, actor: TenantActor, id: string):
   return db.transaction(async (trx) => {
     const current = await requireClient(trx, actor.tenantId, id);
     const change = await statusChange(trx, current, 'revoked');
-    const oauthClient = change.status ? await table.updateOAuthClient(trx, id, change) : current;
+    const oauthClient = change.status ? await table.updateOAuthClient(trx, actor.tenantId, id, change) : current;
     await audit(trx, actor, 'oauth_client.revoked', target(oauthClient), { clientId: oauthClient.clientId });
     return oauthClient;
   });
@@ -144,7 +144,7 @@ export async function rotateOAuthClientSecret(db: Db, actor: TenantActor, id: st
     const current = await requireClient(trx, actor.tenantId, id);
     if (current.type !== 'confidential') throw apiError('VALIDATION_FAILED', 'Public clients have no secret to rotate');
     const clientSecret = newSecret();
-    const oauthClient = await table.updateOAuthClient(trx, id, { secretHash: hashSecret(clientSecret) });
+    const oauthClient = await table.updateOAuthClient(trx, actor.tenantId, id, { secretHash: hashSecret(clientSecret) });
     await audit(trx, actor, 'oauth_client.secret_rotated', target(oauthClient), { clientId: oauthClient.clientId });
     return { oauthClient, clientSecret };
   });
@@ -155,8 +155,8 @@ export async function deleteRevokedOAuthClient(db: Db, actor: TenantActor, id: s
   await db.transaction(async (trx) => {
     const current = await requireClient(trx, actor.tenantId, id);
     if (current.status !== 'revoked') throw apiError('CONFLICT', 'Revoke the OAuth client before deleting it');
-    await destroyPayloadsByClientId(trx, current.clientId);
-    await table.deleteOAuthClient(trx, id);
+    await forgetClientArtifacts(trx, current.clientId);
+    await table.deleteOAuthClient(trx, actor.tenantId, id);
     await audit(trx, actor, 'oauth_client.deleted', target(current), { clientId: current.clientId });
   });
 }

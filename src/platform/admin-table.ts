@@ -1,10 +1,5 @@
 import type { Db } from '../db/database.ts';
-
-export const PLATFORM_ROLES = ['platform_owner', 'platform_admin', 'platform_support'] as const;
-export type PlatformRole = (typeof PLATFORM_ROLES)[number];
-
-export type PlatformAdmin = { id: string; email: string; name: string; role: PlatformRole; active: boolean };
-export type PlatformAdminWithHash = PlatformAdmin & { passwordHash: string };
+import type { PlatformAdmin, PlatformAdminWithHash, PlatformRole } from './admin.ts';
 
 type AdminRow = { id: string; email: string; name: string; role: PlatformRole; active: boolean; password_hash: string };
 const toAdmin = (r: AdminRow): PlatformAdmin => ({ id: r.id, email: r.email, name: r.name, role: r.role, active: r.active });

@@ -2,7 +2,11 @@ import type { Db } from '../db/database.ts';
 import { apiError } from '../http/api-error.ts';
 import { accountProblems } from '../accounts/account-rules.ts';
 import { hashPassword, type PasswordParams } from '../accounts/passwords.ts';
-import { PLATFORM_ROLES, findPlatformAdminByEmail, insertPlatformAdmin, type PlatformAdmin, type PlatformRole } from './admin-table.ts';
+import { PLATFORM_ROLES, type PlatformAdmin, type PlatformRole } from './admin.ts';
+import { findPlatformAdminByEmail, insertPlatformAdmin } from './admin-table.ts';
+
+/** The platform module's face: other modules read platform admins through these, never through the table. */
+export { findPlatformAdminByEmail, findPlatformAdminById } from './admin-table.ts';
 
 export async function createPlatformAdmin(
   db: Db, passwords: PasswordParams, input: { email: string; password: string; name: string; role: string },

@@ -58,8 +58,8 @@ export async function findCredentialBySecretHash(db: Db, secretHash: string): Pr
 
 export type CredentialChanges = Partial<Pick<ServerApiCredential, 'name' | 'scopes' | 'isActive' | 'secretPreview'>> & { secretHash?: string };
 
-export async function updateCredential(db: Db, id: string, changes: CredentialChanges): Promise<ServerApiCredential> {
-  const [row] = await db<CredentialRow>('server_api_credentials').where({ id }).update({
+export async function updateCredential(db: Db, tenantId: string, id: string, changes: CredentialChanges): Promise<ServerApiCredential> {
+  const [row] = await db<CredentialRow>('server_api_credentials').where({ tenant_id: tenantId, id }).update({
     ...(changes.name !== undefined && { name: changes.name }),
     ...(changes.scopes !== undefined && { scopes: json(changes.scopes) as any }),
     ...(changes.isActive !== undefined && { is_active: changes.isActive }),
@@ -69,6 +69,6 @@ export async function updateCredential(db: Db, id: string, changes: CredentialCh
   return toCredential(row);
 }
 
-export async function touchCredential(db: Db, id: string): Promise<void> {
-  await db('server_api_credentials').where({ id }).update({ last_used_at: db.fn.now() });
+export async function touchCredential(db: Db, tenantId: string, id: string): Promise<void> {
+  await db('server_api_credentials').where({ tenant_id: tenantId, id }).update({ last_used_at: db.fn.now() });
 }

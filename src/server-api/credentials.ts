@@ -63,7 +63,7 @@ export async function updateServerApiCredential(db: Db, actor: TenantActor, id: 
     if (changes.environment && changes.environment !== existing.environment) {
       throw apiError('VALIDATION_FAILED', `A ${existing.environment} key stays ${existing.environment}; create a new key for ${changes.environment}`);
     }
-    const credential = await updateCredential(trx, id, {
+    const credential = await updateCredential(trx, actor.tenantId, id, {
       name: changes.name?.trim(), isActive: changes.isActive,
       scopes: changes.scopes && [...new Set(changes.scopes)],
     });
@@ -75,7 +75,7 @@ export async function updateServerApiCredential(db: Db, actor: TenantActor, id: 
 export async function disableServerApiCredential(db: Db, actor: TenantActor, id: string): Promise<ServerApiCredential> {
   return db.transaction(async (trx) => {
     await requireCredential(trx, actor.tenantId, id);
-    const credential = await updateCredential(trx, id, { isActive: false });
+    const credential = await updateCredential(trx, actor.tenantId, id, { isActive: false });
     await audit(trx, actor, 'server_api_credential.disabled', target(credential));
     return credential;
   });
@@ -86,7 +86,7 @@ export async function rotateServerApiCredential(db: Db, actor: TenantActor, id: 
   return db.transaction(async (trx) => {
     const existing = await requireCredential(trx, actor.tenantId, id);
     const { secret, secretHash, secretPreview } = newSecret(existing.environment);
-    const credential = await updateCredential(trx, id, { secretHash, secretPreview });
+    const credential = await updateCredential(trx, actor.tenantId, id, { secretHash, secretPreview });
     await audit(trx, actor, 'server_api_credential.rotated', target(credential));
     return { credential, secret };
   });
@@ -98,7 +98,7 @@ export async function authenticateServerApiKey(db: Db, key: string, now = Date.n
   const credential = await findCredentialBySecretHash(db, hashSecret(key));
   if (!credential?.isActive) return undefined;
   if (!credential.lastUsedAt || now - Date.parse(credential.lastUsedAt) > LAST_USED_RESOLUTION_MS) {
-    await touchCredential(db, credential.id);
+    await touchCredential(db, credential.tenantId, credential.id);
   }
   return credential;
 }

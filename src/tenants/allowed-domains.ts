@@ -2,7 +2,8 @@ import type { Db } from '../db/database.ts';
 import { planQuota } from '../plans/plan-catalog.ts';
 import { addAllowedDomain, listAllowedDomains, replaceAllowedDomains } from './allowed-domain-table.ts';
 import { domainCovers, isDomainCovered } from './domains.ts';
-import { lockTenant, type Tenant } from './tenant-table.ts';
+import type { Tenant } from './tenant.ts';
+import { lockTenant } from './tenant-table.ts';
 
 export type AllowedDomainSummary = {
   allowedDomains: string[];

@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.ts';
 import { planFeatures } from '../plans/plan-catalog.ts';
-import type { Tenant } from './tenant-table.ts';
+import type { Tenant } from './tenant.ts';
 
 export type ServiceKey = 'chat' | 'voice_call' | 'video_call' | 'ai_chat' | 'ai_voice' | 'ai_video';
 export type ServiceStatus = 'available' | 'disabled_by_admin' | 'not_in_plan' | 'not_configured' | 'ai_not_ready' | 'beta';

@@ -1,7 +1,8 @@
 import type { Db } from '../db/database.ts';
 import { apiError } from '../http/api-error.ts';
 import { accountProblems } from '../accounts/account-rules.ts';
-import { countAgents, findByUsername, findOwnerByEmail, insertAccount, type Account, type Role } from '../accounts/account-table.ts';
+import type { Account, Role } from '../accounts/account.ts';
+import { countAgents, findByUsername, findOwnerByEmail, insertAccount } from '../accounts/accounts.ts';
 import { hashPassword, type PasswordParams } from '../accounts/passwords.ts';
 import { planQuota } from '../plans/plan-catalog.ts';
 import { findTenantById, lockTenant } from './tenant-table.ts';

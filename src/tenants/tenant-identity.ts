@@ -1,4 +1,4 @@
-import type { Tenant } from './tenant-table.ts';
+import type { Tenant } from './tenant.ts';
 
 /** The contract's `Tenant` shape: `clientId` is the tenant id (DESIGN.md). */
 export function toTenantIdentity(t: Tenant) {

@@ -1,25 +1,6 @@
 import type { Db } from '../db/database.ts';
 import { count, iso } from '../db/rows.ts';
-
-export type Tenant = {
-  id: string;
-  slug: string;
-  name: string;
-  companyName: string | null;
-  email: string;
-  phone: string | null;
-  timezone: string;
-  industry: string | null;
-  logoUrl: string | null;
-  active: boolean;
-  onboardingCompleted: boolean;
-  publicKey: string;
-  planId: string;
-  branding: Record<string, unknown>;
-  serviceEnablement: Record<string, boolean>;
-  createdAt: string;
-  updatedAt: string;
-};
+import type { Tenant } from './tenant.ts';
 
 type TenantRow = {
   id: string; slug: string; name: string; company_name: string | null; email: string; phone: string | null;
@@ -62,8 +43,8 @@ export async function countTenants(db: Db): Promise<number> {
   return count(await db('tenants').count({ count: '*' }).first());
 }
 
-export async function setTenantActive(db: Db, id: string, active: boolean): Promise<void> {
-  await db('tenants').where({ id }).update({ active, updated_at: db.fn.now() });
+export async function setTenantActive(db: Db, id: string, active: boolean): Promise<boolean> {
+  return (await db('tenants').where({ id }).update({ active, updated_at: db.fn.now() })) > 0;
 }
 
 /** Locks the tenant row until the transaction ends: serialises quota checks (e.g. allowed domains). */

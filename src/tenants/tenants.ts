@@ -2,11 +2,19 @@ import { nameProblem } from '../display-name.ts';
 import type { Db } from '../db/database.ts';
 import { apiError } from '../http/api-error.ts';
 import { accountProblems } from '../accounts/account-rules.ts';
-import { findOwnerByEmail, insertAccount, type Account } from '../accounts/account-table.ts';
+import type { Account } from '../accounts/account.ts';
+import { findOwnerByEmail, insertAccount } from '../accounts/accounts.ts';
+import type { Actor } from '../audit/actor.ts';
+import { audit } from '../audit/audit-log.ts';
 import { hashPassword, type PasswordParams } from '../accounts/passwords.ts';
 import { DEFAULT_PLAN_SLUG, findPlanBySlug } from '../plans/plan-catalog.ts';
 import { randomToken } from '../secrets.ts';
-import { findTenantById, findTenantBySlug, insertTenant, type Tenant } from './tenant-table.ts';
+import type { Tenant } from './tenant.ts';
+import * as table from './tenant-table.ts';
+import { findTenantById, findTenantBySlug, insertTenant } from './tenant-table.ts';
+
+/** The tenants module's face: other modules read tenants through these, never through the table. */
+export { countTenants, findTenantById, findTenantBySlug } from './tenant-table.ts';
 
 export const SLUG = /^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/;
 
@@ -15,6 +23,14 @@ export async function requireTenant(db: Db, id: string): Promise<Tenant> {
   const tenant = await findTenantById(db, id);
   if (!tenant) throw apiError('NOT_FOUND', 'Tenant not found');
   return tenant;
+}
+
+/** Suspends or re-activates a tenant: every session, token and key of it stops (or resumes) working at once. */
+export async function setTenantActive(db: Db, actor: Actor, tenantId: string, active: boolean): Promise<void> {
+  await db.transaction(async (trx) => {
+    if (!await table.setTenantActive(trx, tenantId, active)) throw apiError('NOT_FOUND', 'Tenant not found');
+    await audit(trx, { ...actor, tenantId }, active ? 'tenant.enabled' : 'tenant.disabled', { type: 'tenant', id: tenantId });
+  });
 }
 
 export type NewTenantInput = {

@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { expect } from 'chai';
+import { operatorIn } from '../../src/audit/actor.ts';
 import Koa from 'koa';
 import { SignJWT, decodeJwt, generateKeyPair } from 'jose';
-import { setAccountActive } from '../../src/accounts/account-table.ts';
+import { setAccountActive } from '../../src/accounts/accounts.ts';
 import { dashboardSchemes, requireRoles, type DashboardSchemes } from '../../src/auth/guards.ts';
 import { renderErrors } from '../../src/http/render-errors.ts';
 import { contract, expectContract } from '../support/contract.ts';
@@ -151,16 +152,16 @@ describe('dashboard guards', () => {
 
   it('refuses the token of a disabled or deleted account', async () => {
     const s = await sessions();
-    await setAccountActive(app.deps.db, s.agent.id, false);
+    await setAccountActive(app.deps.db, operatorIn(s.tenant.id), s.agent.id, false);
     expect((await at('/workspace', s.workspace)).body.code).to.equal('TOKEN_REVOKED');
-    await setAccountActive(app.deps.db, s.agent.id, true);
+    await setAccountActive(app.deps.db, operatorIn(s.tenant.id), s.agent.id, true);
     expect((await at('/workspace', s.workspace)).status).to.equal(200);
     await app.deps.db('accounts').where({ id: s.agent.id }).del().returning('id');
     const res = await at('/workspace', s.workspace);
     expect(res.status).to.equal(401);
     expect(res.body.code).to.equal('TOKEN_REVOKED');
 
-    await setAccountActive(app.deps.db, s.tenant.owner.id, false);
+    await setAccountActive(app.deps.db, operatorIn(s.tenant.id), s.tenant.owner.id, false);
     const owner = await ownerMe(s.owner);
     expect(owner.status).to.equal(401);
     expect(owner.body.code).to.equal('TOKEN_REVOKED');

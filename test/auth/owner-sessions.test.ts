@@ -1,7 +1,8 @@
 import { expect } from 'chai';
-import { setAccountActive } from '../../src/accounts/account-table.ts';
+import { OPERATOR, operatorIn } from '../../src/audit/actor.ts';
+import { setAccountActive } from '../../src/accounts/accounts.ts';
 import { listAudit } from '../../src/audit/audit-log.ts';
-import { setTenantActive } from '../../src/tenants/tenant-table.ts';
+import { setTenantActive } from '../../src/tenants/tenants.ts';
 import { expectContract } from '../support/contract.ts';
 import { useTestApp } from '../support/test-app.ts';
 import { startSiblingApp } from '../support/sibling-app.ts';
@@ -208,7 +209,7 @@ describe('owner sessions', () => {
     const tenant = await app.seed.tenant();
     const { refreshToken } = (await login(tenant.ownerEmail, tenant.password)).body.data;
 
-    await setAccountActive(app.deps.db, tenant.owner.id, false);
+    await setAccountActive(app.deps.db, operatorIn(tenant.id), tenant.owner.id, false);
     const disabled = await login(tenant.ownerEmail, tenant.password);
     expect(disabled.status).to.equal(403);
     expect(disabled.body.code).to.equal('ACCOUNT_DISABLED');
@@ -217,15 +218,15 @@ describe('owner sessions', () => {
     expect(refresh.status).to.equal(403);
     expectContract(refresh, 'refreshOwnerSession');
 
-    await setAccountActive(app.deps.db, tenant.owner.id, true);
-    await setTenantActive(app.deps.db, tenant.id, false);
+    await setAccountActive(app.deps.db, operatorIn(tenant.id), tenant.owner.id, true);
+    await setTenantActive(app.deps.db, OPERATOR, tenant.id, false);
     const suspended = await login(tenant.ownerEmail, tenant.password);
     expect(suspended.status).to.equal(403);
     expect(suspended.body.code).to.equal('TENANT_DISABLED');
     expect((await app.request('/api/auth/owner-refresh', { method: 'POST', json: { refreshToken } })).status).to.equal(403);
 
     // The refused refresh did not consume the token: once re-enabled, it still works.
-    await setTenantActive(app.deps.db, tenant.id, true);
+    await setTenantActive(app.deps.db, OPERATOR, tenant.id, true);
     expect((await app.request('/api/auth/owner-refresh', { method: 'POST', json: { refreshToken } })).status).to.equal(200);
   });
 

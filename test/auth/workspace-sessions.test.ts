@@ -1,7 +1,8 @@
 import http from 'node:http';
 import { expect } from 'chai';
-import { setAccountActive } from '../../src/accounts/account-table.ts';
-import { setTenantActive } from '../../src/tenants/tenant-table.ts';
+import { OPERATOR, operatorIn } from '../../src/audit/actor.ts';
+import { setAccountActive } from '../../src/accounts/accounts.ts';
+import { setTenantActive } from '../../src/tenants/tenants.ts';
 import { expectContract } from '../support/contract.ts';
 import { useTestApp, type TestResponse } from '../support/test-app.ts';
 
@@ -165,14 +166,14 @@ describe('workspace sessions', () => {
     const agent = await app.seed.account(tenant.id);
     const creds = { username: agent.username, password: agent.password, slug: tenant.slug };
     const { refreshToken } = (await login(creds)).body.data;
-    await setAccountActive(app.deps.db, agent.id, false);
+    await setAccountActive(app.deps.db, operatorIn(tenant.id), agent.id, false);
     const disabled = await login(creds);
     expect(disabled.status).to.equal(403);
     expect(disabled.body.code).to.equal('ACCOUNT_DISABLED');
     expectContract(disabled, 'loginWorkspace');
     expect((await app.request('/api/auth/workspace-refresh', { method: 'POST', json: { refreshToken } })).body.code).to.equal('ACCOUNT_DISABLED');
-    await setAccountActive(app.deps.db, agent.id, true);
-    await setTenantActive(app.deps.db, tenant.id, false);
+    await setAccountActive(app.deps.db, operatorIn(tenant.id), agent.id, true);
+    await setTenantActive(app.deps.db, OPERATOR, tenant.id, false);
     expect((await login(creds)).body.code).to.equal('TENANT_DISABLED');
     expect((await app.request('/api/auth/workspace-refresh', { method: 'POST', json: { refreshToken } })).body.code).to.equal('TENANT_DISABLED');
   });

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
+import { OPERATOR, operatorIn } from '../../src/audit/actor.ts';
 import { expectContract } from '../support/contract.ts';
 import { useTestApp } from '../support/test-app.ts';
 import { planQuota } from '../../src/plans/plan-catalog.ts';
-import { setAccountActive } from '../../src/accounts/account-table.ts';
-import { setTenantActive } from '../../src/tenants/tenant-table.ts';
+import { setAccountActive } from '../../src/accounts/accounts.ts';
+import { setTenantActive } from '../../src/tenants/tenants.ts';
 import { codeFlow, relyingParty } from '../support/oidc-helpers.ts';
 
 describe('Login with Ringnity: tenant endpoints', () => {
@@ -47,14 +48,14 @@ describe('Login with Ringnity: tenant endpoints', () => {
 
   it("refuses a token whose account or tenant was disabled after it was issued", async () => {
     const first = await tokenWith('openid developer.read tenant.domains.write');
-    await setAccountActive(app.deps.db, first.user.id, false);
+    await setAccountActive(app.deps.db, operatorIn(first.tenant.id), first.user.id, false);
     const res = await app.request('/oauth/tenant/allowed-domains', { method: 'POST', headers: first.auth, json: { domain: 'shop.example.com' } });
     expect(res.status).to.equal(401);
     expect(res.body.error).to.equal('invalid_token');
     expectContract(res, 'addRingnityOAuthAllowedDomain');
 
     const second = await tokenWith('openid developer.read');
-    await setTenantActive(app.deps.db, second.tenant.id, false);
+    await setTenantActive(app.deps.db, OPERATOR, second.tenant.id, false);
     const read = await app.request('/oauth/tenant/widget-key', { headers: second.auth });
     expect(read.status).to.equal(401);
     expectContract(read, 'getRingnityOAuthWidgetKey');

@@ -2,7 +2,7 @@ import { operatorIn } from '../../src/audit/actor.ts';
 import { randomBytes } from 'node:crypto';
 import type { AppDeps } from '../../src/deps.ts';
 import { createAccount } from '../../src/tenants/tenant-accounts.ts';
-import type { Role } from '../../src/accounts/account-table.ts';
+import type { Role } from '../../src/accounts/account.ts';
 import { createPlatformAdmin } from '../../src/platform/admins.ts';
 import { createTenant } from '../../src/tenants/tenants.ts';
 import { createOAuthClient, type NewOAuthClientInput } from '../../src/oauth-clients/oauth-clients.ts';
