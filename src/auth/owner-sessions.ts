@@ -1,5 +1,6 @@
 import { withoutHash, type Account } from '../accounts/account.ts';
 import { findOwnerByEmail } from '../accounts/accounts.ts';
+import type { ReplyOf } from '../contract/types.ts';
 import type { Db } from '../db/database.ts';
 import { apiError } from '../http/api-error.ts';
 import { findPlanById } from '../plans/plan-catalog.ts';
@@ -15,12 +16,8 @@ import type { RequestMeta } from '../http/request-meta.ts';
 import { dashboardUrl } from '../tenants/workspace-address.ts';
 
 /** What owner-me answers; owner login adds the token pair. */
-export type OwnerProfile = {
-  client: Record<string, unknown>;
-  admin: { agentId: string; username: string; name: string } | null;
-  subscription: { planName: string; planSlug: string; status: string };
-  dashboardUrl: string;
-};
+/** What `owner-me` answers: the contract's owner session, without tokens. */
+export type OwnerProfile = Exclude<ReplyOf<'getOwnerSession'>, undefined>;
 
 export type TokenPair = { accessToken: string; refreshToken: string; expiresIn: number };
 export type OwnerSession = OwnerProfile & TokenPair & { sessionToken: string };

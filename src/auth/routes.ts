@@ -29,18 +29,18 @@ export function dashboardAuthRoutes(deps: RouteDeps): Router {
     const { body } = inputOf<'loginOwner'>(ctx);
     const session = await loginOwner(deps, checkPassword, body, requestMeta(ctx));
     setOwnerRefreshCookie(ctx, session.refreshToken);
-    reply(ctx, 200, session);
+    reply<'loginOwner'>(ctx, 200, session);
   });
 
   operation(deps, router, 'loginOwnerWithGoogle', async (ctx) => {
     const { body } = inputOf<'loginOwnerWithGoogle'>(ctx);
     const result = await loginOwnerWithGoogle(deps, verifyGoogle, body.idToken, requestMeta(ctx));
     if (!result.requiresRegistration) setOwnerRefreshCookie(ctx, result.refreshToken);
-    reply(ctx, 200, result);
+    reply<'loginOwnerWithGoogle'>(ctx, 200, result);
   });
 
   operation(deps, router, 'getOwnerSession', async (ctx) => {
-    reply(ctx, 200, await getOwnerSession(deps.db, deps.config, ownerOf(ctx)));
+    reply<'getOwnerSession'>(ctx, 200, await getOwnerSession(deps.db, deps.config, ownerOf(ctx)));
   });
 
   operation(deps, router, 'refreshOwnerSession', async (ctx) => {
