@@ -12,21 +12,29 @@ import { renderErrors } from './http/render-errors.ts';
 import { requestContext } from './http/request-context.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { platformAuthRoutes } from './auth/platform-routes.ts';
+import { runtimeCors } from './runtime/runtime-cors.ts';
+import { runtimeBearerScheme } from './runtime/runtime-guard.ts';
 import { runtimeRoutes } from './runtime/routes.ts';
 import { serverApiRoutes } from './server-api/routes.ts';
 import { developerRoutes } from './developer/routes.ts';
+import { webhookRoutes } from './webhooks/routes.ts';
+import { contactRoutes } from './contacts/routes.ts';
+import { requestMetrics } from './monitoring/request-metrics.ts';
+import { monitoringRoutes } from './monitoring/routes.ts';
 
 /** The composed app, and the security schemes its operations are guarded with. */
 export type App = { koa: Koa; schemes: SecuritySchemes };
 
 /** The `/api` areas, one router each; every route in them is a contract operation. */
 export function apiAreas(deps: RouteDeps): Router[] {
-  return [runtimeRoutes(deps), dashboardAuthRoutes(deps), platformAuthRoutes(deps), serverApiRoutes(deps), developerRoutes(deps)];
+  return [runtimeRoutes(deps), dashboardAuthRoutes(deps), platformAuthRoutes(deps), serverApiRoutes(deps), contactRoutes(deps), webhookRoutes(deps), developerRoutes(deps)];
 }
 
 /** How each of the contract's security schemes is checked: the one registry every operation's guard comes from. */
 export function securitySchemes(deps: AppDeps, identity: Pick<Identity, 'schemes'>): SecuritySchemes {
-  return Object.freeze({ ...dashboardSchemes(deps), ServerApiKey: serverApiKeyScheme(deps.db), ...identity.schemes });
+  return Object.freeze({
+    ...dashboardSchemes(deps), ServerApiKey: serverApiKeyScheme(deps.db), RuntimeBearer: runtimeBearerScheme(deps), ...identity.schemes,
+  });
 }
 
 /** Composes middleware, the identity provider and the `/api` routers; nothing else. */
@@ -34,9 +42,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const app = new Koa({ proxy: deps.config.trustProxy });
   app.silent = true; // errors are logged by renderErrors with the request id
 
+  app.use(requestMetrics(deps.metrics));
   app.use(requestContext(deps.logger));
   app.use(securityHeaders);
   app.use(renderErrors);
+  app.use(monitoringRoutes(deps).routes());
 
   // Login with Ringnity (oidc-provider at the issuer root) comes before the /api routers.
   const identity = await createIdentity(deps);
@@ -44,6 +54,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   for (const middleware of identity.middleware(schemes)) app.use(middleware);
   app.on('close', identity.stop);
 
+  app.use(runtimeCors(deps.db));
   const api = apiRouter(deps.contract, apiAreas({ ...deps, schemes }), { bodyLimit: deps.config.bodyLimit });
   app.use(api.routes());
   app.use(contractRoutes(deps.contract).routes());

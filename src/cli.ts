@@ -15,14 +15,16 @@ import { audit } from './audit/audit-log.ts';
 import { createAccount } from './tenants/tenant-accounts.ts';
 import type { Role } from './accounts/account.ts';
 import { createPlatformAdmin } from './platform/admins.ts';
-import { createTenant } from './tenants/tenants.ts';
-import { findTenantBySlug } from './tenants/tenants.ts';
-import { createOAuthClient, type OAuthClientType } from './oauth-clients/oauth-clients.ts';
+import { createTenant, findTenantBySlug, listTenants } from './tenants/tenants.ts';
+import { createOAuthClient, listOAuthClients, type OAuthClientType } from './oauth-clients/oauth-clients.ts';
+import { findPlanById } from './plans/plan-catalog.ts';
 import { rotateSigningKey } from './keys/signing-keys.ts';
 
 type Flags = Record<string, string | string[] | undefined>;
 type Command = {
   usage: string;
+  /** One line for `--help`: what the command does. */
+  summary: string;
   flags: Record<string, { multiple?: boolean }>;
   required: string[];
   run(db: Db, config: CliConfig, flags: Flags): Promise<Record<string, unknown>>;
@@ -35,12 +37,14 @@ const str = (flags: Flags, name: string) => flags[name] as string | undefined;
 const COMMANDS: Record<string, Command> = {
   migrate: {
     usage: 'migrate',
+    summary: 'Applies pending database migrations (the server applies them at start too).',
     flags: {},
     required: [],
     run: async () => ({ migrated: true }),
   },
   'tenant:create': {
     usage: 'tenant:create --slug S --name N --owner-email E --owner-password P [--plan SLUG]',
+    summary: 'Creates a tenant and its owner account.',
     flags: { slug: {}, name: {}, 'owner-email': {}, 'owner-password': {}, plan: {} },
     required: ['slug', 'name', 'owner-email', 'owner-password'],
     async run(db, config, flags) {
@@ -52,8 +56,22 @@ const COMMANDS: Record<string, Command> = {
       return { tenantId: tenant.id, slug: tenant.slug, ownerId: owner.id, publicKey: tenant.publicKey };
     },
   },
+  'tenant:list': {
+    usage: 'tenant:list',
+    summary: 'Lists every tenant, oldest first: slug, name, plan, active, createdAt.',
+    flags: {},
+    required: [],
+    async run(db) {
+      const tenants = await listTenants(db);
+      const planSlugs = await planSlugsById(db, tenants.map((t) => t.planId));
+      return {
+        tenants: tenants.map((t) => ({ slug: t.slug, name: t.name, plan: planSlugs.get(t.planId), active: t.active, createdAt: t.createdAt })),
+      };
+    },
+  },
   'agent:create': {
     usage: 'agent:create --tenant SLUG --username U --password P --name N --role owner|admin|supervisor|agent [--email E]',
+    summary: 'Creates a workspace account in a tenant.',
     flags: { tenant: {}, username: {}, password: {}, name: {}, role: {}, email: {} },
     required: ['tenant', 'username', 'password', 'name', 'role'],
     async run(db, config, flags) {
@@ -70,6 +88,7 @@ const COMMANDS: Record<string, Command> = {
   },
   'oauth-client:create': {
     usage: 'oauth-client:create --tenant SLUG --name N --type confidential|public --redirect-uri URI [--redirect-uri URI2 ...] [--scopes "openid profile ..."] [--require-pkce true|false]',
+    summary: 'Registers a Login with Ringnity client; a confidential client\'s secret is printed once.',
     flags: { tenant: {}, name: {}, type: {}, 'redirect-uri': { multiple: true }, scopes: {}, 'require-pkce': {} },
     required: ['tenant', 'name', 'type', 'redirect-uri'],
     async run(db, _config, flags) {
@@ -86,8 +105,22 @@ const COMMANDS: Record<string, Command> = {
       return { clientId: oauthClient.clientId, ...(clientSecret ? { clientSecret } : {}) };
     },
   },
+  'oauth-client:list': {
+    usage: 'oauth-client:list --tenant SLUG',
+    summary: "Lists a tenant's OAuth clients: clientId, name, type, status, redirectUris (never a secret).",
+    flags: { tenant: {} },
+    required: ['tenant'],
+    async run(db, _config, flags) {
+      const tenant = await tenantBySlug(db, str(flags, 'tenant')!);
+      const clients = await listOAuthClients(db, operatorIn(tenant.id));
+      return {
+        oauthClients: clients.map((c) => ({ clientId: c.clientId, name: c.name, type: c.type, status: c.status, redirectUris: c.redirectUris })),
+      };
+    },
+  },
   'keys:rotate': {
     usage: 'keys:rotate',
+    summary: 'Adds a new current signing key; the previous one stays published for 2 h.',
     flags: {},
     required: [],
     async run(db) {
@@ -98,6 +131,7 @@ const COMMANDS: Record<string, Command> = {
   },
   'platform-admin:create': {
     usage: 'platform-admin:create --email E --password P --name N --role platform_owner|platform_admin|platform_support',
+    summary: 'Creates a platform console admin.',
     flags: { email: {}, password: {}, name: {}, role: {} },
     required: ['email', 'password', 'name', 'role'],
     async run(db, config, flags) {
@@ -114,6 +148,44 @@ async function tenantBySlug(db: Db, slug: string) {
   const tenant = await findTenantBySlug(db, slug);
   if (!tenant) throw apiError('NOT_FOUND', `no tenant with slug "${slug}"`);
   return tenant;
+}
+
+/** A handful of plans serve every tenant: one lookup per distinct plan, one after another (a transaction is one connection). */
+async function planSlugsById(db: Db, planIds: string[]): Promise<Map<string, string | undefined>> {
+  const slugs = new Map<string, string | undefined>();
+  for (const id of new Set(planIds)) slugs.set(id, (await findPlanById(db, id))?.slug);
+  return slugs;
+}
+
+const HELP_FLAGS = ['--help', '-h'];
+
+const commandHelp = (command: Command) => `usage: ${command.usage}\n  ${command.summary}\n`;
+
+const overview = () => [
+  'usage: npm run --silent cli -- <command> [flags]',
+  '       npm run --silent cli -- <command> --help',
+  '',
+  'commands:',
+  ...Object.values(COMMANDS).flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
+  '',
+  'Each command prints one JSON object as its last stdout line; on error, a message on stderr and exit code 1.',
+  'It uses DATABASE_URL or DATA_DIR like the server (stop the server first with the embedded database).',
+  '',
+].join('\n');
+
+/**
+ * The usage text argv asks for (`--help`, `-h`, `help [command]`, `<command> --help`), or
+ * undefined when it asks for a command to run. Needs no configuration and no database.
+ */
+export function cliHelp(argv: string[]): string | undefined {
+  const [name, ...args] = argv;
+  const known = (n: string | undefined) => (n !== undefined && Object.hasOwn(COMMANDS, n) ? COMMANDS[n] : undefined);
+  if (name === 'help' || HELP_FLAGS.includes(name)) {
+    const topic = known(args[0]);
+    return topic ? commandHelp(topic) : overview();
+  }
+  const command = known(name);
+  return command && args.some((a) => HELP_FLAGS.includes(a)) ? commandHelp(command) : undefined;
 }
 
 /**
@@ -173,6 +245,11 @@ export async function runCli(argv: string[], { db, config }: { db: Knex; config:
 
 /** The process: config and database from the environment, the result as the last stdout line, exit code 1 on error. */
 async function main(argv: string[]): Promise<void> {
+  const help = cliHelp(argv);
+  if (help) {
+    process.stdout.write(help);
+    return;
+  }
   parseCommand(argv); // bad usage is refused before the database is opened
   const config = loadConfig();
   const database = await openDatabase(config);

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { getSupportedRegionCodes } from 'awesome-phonenumber';
+import { parseAllowList } from './net/ssrf-guard.ts';
 
 export type Environment = 'development' | 'test' | 'production';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -21,6 +23,31 @@ export type Config = Readonly<{
   dashboardScheme: 'http' | 'https';
   googleClientId: string | undefined;
   googleJwksUrl: string;
+  /** The region (ISO 3166-1 alpha-2) a contact's phone number written without `+` is read in. */
+  defaultPhoneRegion: string;
+  /** GET /metrics: off in production unless a token guards it; with a token, only `Bearer <token>` may scrape. */
+  metrics: Readonly<{ enabled: boolean; token: string | undefined }>;
+  /** Limits on the public runtime, per minute: sessions per client IP and per tenant (all processes), bootstraps per IP (per process). */
+  runtimeLimits: Readonly<{ sessionsPerIp: number; sessionsPerTenant: number; bootstrapsPerIp: number }>;
+  /** Webhook delivery (README "Webhooks"). */
+  webhooks: WebhookSettings;
+}>;
+
+export type WebhookSettings = Readonly<{
+  /** How often the delivery worker looks for due deliveries (it is also woken by local emits). */
+  pollIntervalMs: number;
+  /** The whole exchange with a receiver, per attempt. */
+  timeoutMs: number;
+  /** Multiplies the retry schedule (tests shrink it; 1 in production). */
+  retryScale: number;
+  /** Sends in flight at once, per process. */
+  concurrency: number;
+  /** How long testWebhook waits for the first attempt's outcome before answering `queued`. */
+  testWaitMs: number;
+  /** Non-public addresses and ranges receivers may have (the SSRF guard refuses all others). */
+  allowedPrivateHosts: readonly string[];
+  /** Receivers must be https (production). */
+  requireHttps: boolean;
 }>;
 
 /** A configuration problem the operator must fix; main prints its message without a stack. */
@@ -70,6 +97,28 @@ export function loadConfig(env: Env = process.env): Config {
   // The demo client's secret is published in the README: never let it near production.
   if (demo && nodeEnv === 'production') problems.push('DEMO must not be enabled when NODE_ENV=production');
 
+  const overrides = {
+    insecureIssuer: readBoolean('ALLOW_INSECURE_ISSUER', env.ALLOW_INSECURE_ISSUER, false, problems),
+    embeddedDatabase: readBoolean('ALLOW_EMBEDDED_DATABASE', env.ALLOW_EMBEDDED_DATABASE, false, problems),
+  };
+  if (nodeEnv === 'production') problems.push(...productionProblems(issuer, databaseUrl, overrides));
+
+  const metricsToken = env.METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && metricsToken.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters');
+
+  const runtimeLimits = Object.freeze({
+    sessionsPerIp: readPositiveInt('SDK_SESSIONS_PER_IP_PER_MINUTE', env.SDK_SESSIONS_PER_IP_PER_MINUTE, 30, problems),
+    sessionsPerTenant: readPositiveInt('SDK_SESSIONS_PER_TENANT_PER_MINUTE', env.SDK_SESSIONS_PER_TENANT_PER_MINUTE, 3000, problems),
+    bootstrapsPerIp: readPositiveInt('SDK_BOOTSTRAPS_PER_IP_PER_MINUTE', env.SDK_BOOTSTRAPS_PER_IP_PER_MINUTE, 300, problems),
+  });
+
+  const defaultPhoneRegion = (env.DEFAULT_PHONE_REGION || 'US').toUpperCase();
+  if (!getSupportedRegionCodes().includes(defaultPhoneRegion)) {
+    problems.push(`DEFAULT_PHONE_REGION must be a two-letter region code such as US or DE (got "${env.DEFAULT_PHONE_REGION}")`);
+  }
+
+  const webhooks = readWebhookSettings(env, nodeEnv, problems);
+
   if (problems.length) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
 
   return Object.freeze({
@@ -87,8 +136,47 @@ export function loadConfig(env: Env = process.env): Config {
     dashboardScheme,
     googleClientId: env.GOOGLE_CLIENT_ID || undefined,
     googleJwksUrl,
+    defaultPhoneRegion,
+    metrics: Object.freeze({ enabled: nodeEnv !== 'production' || metricsToken !== undefined, token: metricsToken }),
+    runtimeLimits,
+    webhooks,
   });
 }
+
+function readWebhookSettings(env: Env, nodeEnv: Environment, problems: string[]): WebhookSettings {
+  const retryScale = env.WEBHOOK_RETRY_SCALE ? Number(env.WEBHOOK_RETRY_SCALE) : 1;
+  if (!(retryScale > 0 && retryScale <= 1000)) problems.push(`WEBHOOK_RETRY_SCALE must be a number above 0 and at most 1000 (got "${env.WEBHOOK_RETRY_SCALE}")`);
+  const allowList = parseAllowList(env.WEBHOOK_ALLOWED_PRIVATE_HOSTS ?? '');
+  problems.push(...allowList.problems.map((p) => `WEBHOOK_ALLOWED_PRIVATE_HOSTS: ${p}`));
+  return Object.freeze({
+    pollIntervalMs: readPositiveInt('WEBHOOK_POLL_INTERVAL_MS', env.WEBHOOK_POLL_INTERVAL_MS, 1000, problems),
+    timeoutMs: readPositiveInt('WEBHOOK_TIMEOUT_MS', env.WEBHOOK_TIMEOUT_MS, 15_000, problems),
+    retryScale,
+    concurrency: readPositiveInt('WEBHOOK_CONCURRENCY', env.WEBHOOK_CONCURRENCY, 10, problems),
+    testWaitMs: readPositiveInt('WEBHOOK_TEST_WAIT_MS', env.WEBHOOK_TEST_WAIT_MS, 5000, problems),
+    allowedPrivateHosts: Object.freeze(allowList.entries),
+    requireHttps: nodeEnv === 'production',
+  });
+}
+
+/**
+ * Mistakes that work in development but hurt in production, each with its explicit override:
+ * tokens and cookies sent in clear text, and a single-process database that loses nothing
+ * only while one process runs.
+ */
+function productionProblems(issuer: string, databaseUrl: string | undefined, allow: { insecureIssuer: boolean; embeddedDatabase: boolean }): string[] {
+  const problems: string[] = [];
+  const url = URL.parse(issuer);
+  if (url?.protocol === 'http:' && !isLoopback(url.hostname) && !allow.insecureIssuer) {
+    problems.push(`ISSUER must be https when NODE_ENV=production (got "${issuer}"); set ALLOW_INSECURE_ISSUER=true to allow it`);
+  }
+  if (!databaseUrl && !allow.embeddedDatabase) {
+    problems.push('DATABASE_URL must be set when NODE_ENV=production (the embedded database is for one process); set ALLOW_EMBEDDED_DATABASE=true to allow it');
+  }
+  return problems;
+}
+
+const isLoopback = (hostname: string) => hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 
 function readPort(value: string | undefined, problems: string[]): number {
   if (value === undefined || value === '') return 8192;
@@ -98,6 +186,16 @@ function readPort(value: string | undefined, problems: string[]): number {
     return 8192;
   }
   return port;
+}
+
+function readPositiveInt(name: string, value: string | undefined, fallback: number, problems: string[]): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    problems.push(`${name} must be a positive integer (got "${value}")`);
+    return fallback;
+  }
+  return n;
 }
 
 function readBoolean(name: string, value: string | undefined, fallback: boolean, problems: string[]): boolean {

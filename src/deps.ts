@@ -5,6 +5,7 @@ import type { SecuritySchemes } from './contract/security.ts';
 import type { PasswordChecker } from './accounts/password-check.ts';
 import type { KeyStore } from './keys/signing-keys.ts';
 import type { Logger } from './logger.ts';
+import type { Metrics } from './monitoring/metrics.ts';
 
 /** What every area's routes and services are built from: passed as plain arguments, no container. */
 export type AppDeps = {
@@ -16,6 +17,8 @@ export type AppDeps = {
   keys: KeyStore;
   /** The throttled, audited password check every login form uses (one dummy hash per process). */
   checkPassword: PasswordChecker;
+  /** This app's Prometheus registry and the counters areas report to. */
+  metrics: Metrics;
 };
 
 /** What route factories get: the app's dependencies and how the contract's security schemes are checked. */

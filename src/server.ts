@@ -9,6 +9,8 @@ import type { AppDeps } from './deps.ts';
 import { createKeyStore } from './keys/signing-keys.ts';
 import { createPasswordChecker } from './accounts/password-check.ts';
 import type { Logger } from './logger.ts';
+import { createMetrics } from './monitoring/metrics.ts';
+import { startDeliveryWorker, type DeliveryWorker } from './webhooks/delivery-worker.ts';
 
 export type RunningServer = {
   url: string;
@@ -28,8 +30,10 @@ export async function startServer(config: Config, logger: Logger, options: { dat
   try {
     const applied = await migrate(database.db);
     if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+    const metrics = createMetrics(database.db);
     const deps: AppDeps = {
-      config, db: database.db, logger, contract: loadContract(), keys: createKeyStore(database.db), checkPassword: createPasswordChecker(config.argon2),
+      config, db: database.db, logger, contract: loadContract(), keys: createKeyStore(database.db),
+      checkPassword: createPasswordChecker(config.argon2, { onRefused: metrics.loginRefused }), metrics,
     };
     await deps.keys.get(); // a fresh database gets its first signing key before any request
     const { koa: app, schemes } = await createApp(deps);
@@ -42,17 +46,22 @@ export async function startServer(config: Config, logger: Logger, options: { dat
     });
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    return { url: `http://localhost:${port}`, port, backend: database.backend, server, deps, schemes, stop: () => stop(server, database) };
+    // Every process delivers webhooks; started once the server is up, stopped before the database closes.
+    const worker = startDeliveryWorker({ db: database.db, logger, settings: config.webhooks });
+    return { url: `http://localhost:${port}`, port, backend: database.backend, server, deps, schemes, stop: () => stop(server, database, worker) };
   } catch (err) {
     await database.close();
     throw err;
   }
 }
 
-async function stop(server: Server, database: Database): Promise<void> {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
+async function stop(server: Server, database: Database, worker: DeliveryWorker): Promise<void> {
+  await Promise.all([
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    }),
+    worker.stop(), // waits a bounded time for sends in flight and records them
+  ]);
   await database.close();
 }

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CliError, runCli } from '../src/cli.ts';
+import { CliError, cliHelp, runCli } from '../src/cli.ts';
 import { listAudit } from '../src/audit/audit-log.ts';
 import { findActiveOAuthClient } from '../src/oauth-clients/oauth-clients.ts';
 import { findTenantBySlug } from '../src/tenants/tenants.ts';
@@ -15,7 +15,7 @@ const PASSWORD = 'a-long-enough-password';
 
 /**
  * The commands run in-process against the shared test database (runCli is what the process
- * runs after opening the database); two spawned runs check the process itself.
+ * runs after opening the database); three spawned runs check the process itself.
  */
 describe('operator CLI', () => {
   const app = useTestApp();
@@ -80,6 +80,60 @@ describe('operator CLI', () => {
     expect(jwks.body.keys.map((k: { kid: string }) => k.kid)).to.include.members([kid, before]);
   });
 
+  it('lists every tenant with its slug, name, plan, active flag and creation time', async () => {
+    const slug = `list-${unique()}`;
+    await cli('tenant:create', '--slug', slug, '--name', 'Listed', '--owner-email', `owner@${slug}.test`, '--owner-password', PASSWORD, '--plan', 'enterprise');
+    const other = await app.seed.tenant();
+    const { tenants } = await cli('tenant:list') as { tenants: Array<Record<string, unknown>> };
+    const listed = tenants.find((t) => t.slug === slug);
+    expect(listed).to.have.keys('slug', 'name', 'plan', 'active', 'createdAt');
+    expect(listed).to.include({ name: 'Listed', plan: 'enterprise', active: true });
+    expect(Date.parse(listed!.createdAt as string)).to.be.closeTo(Date.now(), 60_000);
+    expect(tenants.find((t) => t.slug === other.slug)).to.include({ plan: 'starter' });
+    const slugs = tenants.map((t) => t.slug);
+    expect(slugs.indexOf(slug), 'oldest first').to.be.below(slugs.indexOf(other.slug));
+  });
+
+  it("lists a tenant's OAuth clients, and only that tenant's, without secrets", async () => {
+    const tenant = await app.seed.tenant();
+    const confidential = await app.seed.oauthClient(tenant.id, { type: 'confidential', redirectUris: ['https://a.example/cb', 'https://b.example/cb'] });
+    const spa = await app.seed.oauthClient(tenant.id, { type: 'public' });
+    const elsewhere = await app.seed.oauthClient((await app.seed.tenant()).id);
+
+    const { oauthClients } = await cli('oauth-client:list', '--tenant', tenant.slug) as { oauthClients: Array<Record<string, unknown>> };
+    expect(oauthClients.map((c) => c.clientId)).to.have.members([confidential.clientId, spa.clientId]).and.not.include(elsewhere.clientId);
+    expect(oauthClients.find((c) => c.clientId === confidential.clientId)).to.deep.equal({
+      clientId: confidential.clientId, name: confidential.name, type: 'confidential', status: 'active', redirectUris: ['https://a.example/cb', 'https://b.example/cb'],
+    });
+    expect(JSON.stringify(oauthClients)).to.not.include(confidential.clientSecret!);
+  });
+
+  describe('help', () => {
+    for (const argv of [['--help'], ['-h'], ['help']]) {
+      it(`prints every command's usage for ${argv.join(' ')}`, () => {
+        const text = cliHelp(argv)!;
+        expect(text).to.match(/^usage: npm run --silent cli -- <command> \[flags\]\n/);
+        for (const usage of ['migrate', 'tenant:create --slug S', 'tenant:list', 'oauth-client:list --tenant SLUG', 'keys:rotate', 'platform-admin:create --email E']) {
+          expect(text).to.include(`\n  ${usage}`);
+        }
+      });
+    }
+
+    it("prints one command's usage and what it does for <command> --help, -h and help <command>", () => {
+      const expected = 'usage: oauth-client:list --tenant SLUG\n  Lists a tenant\'s OAuth clients: clientId, name, type, status, redirectUris (never a secret).\n';
+      expect(cliHelp(['oauth-client:list', '--help'])).to.equal(expected);
+      expect(cliHelp(['oauth-client:list', '-h'])).to.equal(expected);
+      expect(cliHelp(['help', 'oauth-client:list'])).to.equal(expected);
+      expect(cliHelp(['tenant:create', '--slug', 'x', '--help'])).to.match(/^usage: tenant:create --slug S --name N/);
+    });
+
+    it('asks for no help when argv names a command to run', () => {
+      expect(cliHelp(['tenant:list'])).to.equal(undefined);
+      expect(cliHelp(['oauth-client:list', '--tenant', 'acme'])).to.equal(undefined);
+      expect(cliHelp([])).to.equal(undefined);
+    });
+  });
+
   it('answers migrate with {"migrated":true}', async () => {
     expect(await cli('migrate')).to.deep.equal({ migrated: true });
   });
@@ -105,6 +159,8 @@ describe('operator CLI', () => {
       ['a bad --require-pkce', () => ['oauth-client:create', '--tenant', tenant.slug, '--name', 'N', '--type', 'public', '--redirect-uri', 'https://a.example/cb', '--require-pkce', 'maybe'], /--require-pkce must be true or false/, 'VALIDATION_FAILED'],
       ['a missing flag', () => ['tenant:create', '--slug', 'abc'], /missing --name, --owner-email, --owner-password\nusage: tenant:create/, 'USAGE'],
       ['an unknown flag', () => ['tenant:create', '--slug', 'abc', '--colour', 'red'], /Unknown option '--colour'/, 'USAGE'],
+      ['oauth-client:list without --tenant', () => ['oauth-client:list'], /missing --tenant\nusage: oauth-client:list --tenant SLUG/, 'USAGE'],
+      ['oauth-client:list of an unknown tenant', () => ['oauth-client:list', '--tenant', 'nope-nope'], /no tenant with slug "nope-nope"/, 'NOT_FOUND'],
       ['an unknown command', () => ['tenant:destroy'], /unknown command "tenant:destroy"\ncommands:\n {2}migrate/, 'USAGE'],
       ['no command', () => [], /no command given/, 'USAGE'],
     ];
@@ -158,6 +214,14 @@ describe('operator CLI', () => {
       expect(res.stderr).to.match(/^error: unknown command "tenant:destroy"\ncommands:\n/);
       expect(res.stderr).to.not.match(/\n\s+at /); // no stack trace
       expect(res.stdout.trim()).to.equal('');
+    });
+
+    it('prints the help on stdout and exits 0 without opening the database', async () => {
+      // A database that is not there: opening it would fail the run.
+      const res = await runEntry('src/cli.ts', ['--help'], { NODE_ENV: 'test', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' }).finished;
+      expect(res.code, res.stderr).to.equal(0);
+      expect(res.stdout).to.equal(cliHelp(['--help']));
+      expect(res.stderr).to.not.match(/error/i);
     });
 
     it('prints the result as the last stdout line and exits 0', async () => {

@@ -33,6 +33,14 @@ describe('the server process', function () {
     });
   }
 
+  it('refuses production mistakes (an http issuer, the embedded database) in one line naming both and exit code 1', async () => {
+    const res = await runEntry('src/main.ts', [], env({ NODE_ENV: 'production', ISSUER: 'http://id.example.com' })).finished;
+    expect(res.code).to.equal(1);
+    const lines = res.stderr.trim().split('\n').filter((l) => !l.startsWith('oidc-provider WARNING: Unsupported runtime'));
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.match(/ISSUER must be https when NODE_ENV=production .*ALLOW_INSECURE_ISSUER=true.*; DATABASE_URL must be set when NODE_ENV=production .*ALLOW_EMBEDDED_DATABASE=true/);
+  });
+
   it('refuses to open an embedded database another process holds', async () => {
     const first = runEntry('src/main.ts', [], env({ PORT: String(await freePort()) }));
     try {

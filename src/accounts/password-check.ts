@@ -6,6 +6,9 @@ import { apiError } from '../http/api-error.ts';
 import { clearFailures, lockedFor, recordFailure, type ThrottleKey } from './login-throttle.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
 
+/** Why an attempt was refused, as audited. */
+export type LoginRefusal = 'unknown_account' | 'wrong_password' | 'rate_limited';
+
 export type PasswordAttempt<T extends { passwordHash: string }> = {
   /** Audit action, e.g. `owner.login`. */
   action: string;
@@ -30,24 +33,28 @@ const invalidCredentials = () => apiError('INVALID_CREDENTIALS', 'The credential
  * counted in the database so every process shares them). An unknown account is verified
  * against a dummy hash, so it costs the same time and gets the same error as a wrong password.
  * The dummy hash is made once, when the checker is created, so no attempt pays for it.
+ * `onRefused` hears of every refusal (the metrics count them; the audit log has the details).
  */
-export function createPasswordChecker(params: PasswordParams): PasswordChecker {
+export function createPasswordChecker(params: PasswordParams, { onRefused }: { onRefused?: (action: string, reason: LoginRefusal) => void } = {}): PasswordChecker {
   const dummy = dummyHash(params);
   return async (db, attempt) => {
     const keys: ThrottleKey[] = [{ kind: 'account', id: attempt.accountKey }, { kind: 'ip', id: attempt.meta.ip }];
     const who: Actor = { tenantId: null, type: 'anonymous', id: null, ...attempt.actor, ...attempt.meta };
-    const refused = (details: Record<string, unknown>) => auditFailure(db, who, attempt.action, attempt.target, details);
+    const refused = async (reason: LoginRefusal) => {
+      await auditFailure(db, who, attempt.action, attempt.target, { reason, account: attempt.accountKey });
+      onRefused?.(attempt.action, reason);
+    };
 
     const wait = await lockedFor(db, keys);
     if (wait > 0) {
-      await refused({ reason: 'rate_limited', account: attempt.accountKey });
+      await refused('rate_limited');
       throw apiError('RATE_LIMITED', 'Too many failed sign-in attempts; try again later', { headers: { 'Retry-After': String(wait) } });
     }
     const { subject } = attempt;
     const ok = await verifyPassword(subject?.passwordHash ?? await dummy, attempt.password);
     if (!ok || !subject) {
       await recordFailure(db, keys);
-      await refused({ reason: subject?.passwordHash ? 'wrong_password' : 'unknown_account', account: attempt.accountKey });
+      await refused(subject?.passwordHash ? 'wrong_password' : 'unknown_account');
       throw invalidCredentials();
     }
     await clearFailures(db, keys[0]);

@@ -2,7 +2,7 @@
  * Who a change is made by, built once per request by its guard (or for the operator CLI)
  * and handed to services, which record it with their change.
  */
-export type ActorType = 'account' | 'platform_admin' | 'server_api_key' | 'oauth_client' | 'operator' | 'anonymous';
+export type ActorType = 'account' | 'visitor' | 'platform_admin' | 'server_api_key' | 'oauth_client' | 'operator' | 'system' | 'anonymous';
 
 export type Actor = {
   /** The tenant the actor acts in; null for platform admins, the operator and strangers. */

@@ -1,6 +1,7 @@
-import { SignJWT, decodeProtectedHeader, errors, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { SignJWT, errors, jwtVerify, type JWTPayload } from 'jose';
 import { apiError } from '../http/api-error.ts';
 import type { KeyStore } from '../keys/signing-keys.ts';
+import { verificationKey } from '../keys/verification-key.ts';
 
 /** The three dashboard token kinds; each is its own audience and `scope` claim. */
 export type TokenKind = 'owner' | 'workspace' | 'platform';
@@ -54,7 +55,7 @@ const wrongKind = (accepted: TokenKind[]) =>
  * then the kind, judged by audience and `scope` together.
  */
 export async function verifyAccessToken(keys: KeyStore, issuer: string, token: string, accepted: TokenKind[]): Promise<AccessClaims> {
-  const key = await verificationKey(keys, token);
+  const key = await keyFor(keys, token);
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, key, { algorithms: ['RS256'], issuer }));
@@ -72,22 +73,10 @@ export async function verifyAccessToken(keys: KeyStore, issuer: string, token: s
   return { kind, subject: payload.sub, sessionId: payload.sid, role: payload.role, tenantId: typeof payload.tid === 'string' ? payload.tid : null };
 }
 
-/**
- * The published key named by the token's `kid`. An unknown kid gets a re-read of the keys
- * (rate-limited): another process may have rotated in the last KEY_REFRESH_SECONDS.
- */
-async function verificationKey(keys: KeyStore, token: string) {
-  let kid: string | undefined;
-  try {
-    kid = decodeProtectedHeader(token).kid;
-  } catch {
-    throw invalid('The access token is not a JWT'); // e.g. an opaque OAuth access token
-  }
-  if (!kid) throw invalid('The access token names no signing key');
-  const find = (published: JWK[]) => published.find((k) => k.kid === kid);
-  const jwk = find((await keys.get()).published) ?? find((await keys.recheck()).published);
-  if (!jwk) throw invalid('The access token was signed with an unknown key');
-  return importJWK({ ...jwk, alg: 'RS256' }, 'RS256');
+async function keyFor(keys: KeyStore, token: string) {
+  const found = await verificationKey(keys, token);
+  if ('problem' in found) throw invalid(`The access token ${found.problem}`);
+  return found.key;
 }
 
 function audienceIncludes(aud: JWTPayload['aud'], expected: string): boolean {

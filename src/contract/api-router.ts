@@ -4,6 +4,9 @@ import type { Context } from 'koa';
 import type { Contract } from './contract.ts';
 import { apiError } from '../http/api-error.ts';
 
+/** The router name of the fallback below, so request metrics can tell "no route answered" from a route. */
+export const UNANSWERED_ROUTE = 'unanswered';
+
 /**
  * The `/api` router: JSON bodies with a size limit, then the areas' routers. A request no
  * area answered is judged against the contract: a known path with another method → 405,
@@ -11,11 +14,12 @@ import { apiError } from '../http/api-error.ts';
  */
 export function apiRouter(contract: Contract, areas: Router[], options: { bodyLimit: string }): Router {
   const api = new Router({ prefix: '/api' });
-  api.use(bodyParser({ enableTypes: ['json'], jsonLimit: options.bodyLimit, encoding: 'utf-8' }) as any);
+  // DELETE too: the contract gives some deletions a body (unregistering a device push token).
+  api.use(bodyParser({ enableTypes: ['json'], jsonLimit: options.bodyLimit, encoding: 'utf-8', parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'] }) as any);
   for (const area of areas) api.use(area.routes());
   const unanswered = unansweredRequest(contract);
-  api.all('/{*rest}', unanswered);
-  api.all('/', unanswered);
+  api.all(UNANSWERED_ROUTE, '/{*rest}', unanswered);
+  api.all(UNANSWERED_ROUTE, '/', unanswered);
   return api;
 }
 

@@ -1,12 +1,27 @@
 import type Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
-import { apiError } from '../http/api-error.ts';
+import { apiError, type ErrorCode } from '../http/api-error.ts';
 import { describeErrors, type Contract, type Operation } from './contract.ts';
 import { securityGuard, type SecuritySchemes } from './security.ts';
 import type { InputOf, OperationId } from './types.ts';
 
-/** What registering an operation needs: the contract, and how its security schemes are checked. */
-export type OperationDeps = { contract: Contract; schemes: SecuritySchemes };
+/**
+ * What registering an operation needs: the contract, how its security schemes are checked,
+ * and optionally how an area judges input (see InputPolicy).
+ */
+export type OperationDeps = { contract: Contract; schemes: SecuritySchemes; input?: InputPolicy };
+
+/**
+ * How an area answers invalid input. The contract gives every area the same schema check;
+ * an area with its own error code (`SERVER_CONTACT_VALIDATION_FAILED`) names it here, and
+ * rules the schema can't say (a phone number that parses) run beside the schema check, so
+ * one answer lists every problem. Without a policy: `VALIDATION_FAILED`, schema only.
+ */
+export type InputPolicy = {
+  code?: ErrorCode;
+  /** Problems beyond the schema. The input may have failed the schema too: check types before use. */
+  rules?: (input: { params: Record<string, unknown>; query: Record<string, unknown>; body: unknown }) => string[];
+};
 
 
 /**
@@ -16,13 +31,13 @@ export type OperationDeps = { contract: Contract; schemes: SecuritySchemes };
  * runs first, then the route's own middleware (roles, token kinds: what the contract can't
  * say); input is validated right before the last handler and put on `ctx.state.input`.
  */
-export function operation({ contract, schemes }: OperationDeps, router: Router, operationId: string, ...handlers: Middleware[]): void {
+export function operation({ contract, schemes, input }: OperationDeps, router: Router, operationId: string, ...handlers: Middleware[]): void {
   const op = contract.operations.get(operationId);
   if (!op) throw new Error(`operation ${operationId} is not in the contract`);
   const koaPath = op.path.replace(/\{(\w+)\}/g, ':$1');
   const last = handlers.pop()!;
   const guard = securityGuard(schemes, op);
-  router.register(koaPath, [op.method], [...(guard ? [guard] : []), ...handlers, validateInput(contract, op), last], { name: operationId });
+  router.register(koaPath, [op.method], [...(guard ? [guard] : []), ...handlers, validateInput(contract, op, input), last], { name: operationId });
 }
 
 /** The validated input of the operation `Id`, typed from the contract. */
@@ -30,7 +45,7 @@ export function inputOf<Id extends OperationId>(ctx: Context): InputOf<Id> {
   return ctx.state.input as InputOf<Id>;
 }
 
-function validateInput(contract: Contract, op: Operation): Middleware {
+function validateInput(contract: Contract, op: Operation, policy: InputPolicy = {}): Middleware {
   const paramSchema = (where: 'path' | 'query') => {
     const params = op.parameters.filter((p) => p.in === where);
     return {
@@ -52,8 +67,10 @@ function validateInput(contract: Contract, op: Operation): Middleware {
       ...(checkQuery(query) ? [] : describeErrors('query', checkQuery.errors)),
       ...bodyProblems(op, checkBody || undefined, ctx, body),
     ];
-    if (problems.length) throw apiError('VALIDATION_FAILED', 'The request is invalid', { details: problems });
-    ctx.state.input = { params, query, body: body ?? {} };
+    const input = { params, query, body: body ?? {} };
+    problems.push(...(policy.rules?.(input) ?? []));
+    if (problems.length) throw apiError(policy.code ?? 'VALIDATION_FAILED', 'The request is invalid', { details: problems });
+    ctx.state.input = input;
     await next();
   };
 }

@@ -21,3 +21,12 @@ export async function migrate(db: Knex): Promise<string[]> {
   const [, applied] = await db.migrate.latest({ migrationSource: source });
   return applied;
 }
+
+/**
+ * Names of the migrations this build has and the database has not applied yet: a process
+ * started before a deploy whose migrations another process is still running sees them here.
+ */
+export async function pendingMigrations(db: Knex): Promise<string[]> {
+  const [, pending] = await db.migrate.list({ migrationSource: source }) as [unknown, string[]];
+  return pending;
+}

@@ -6,6 +6,7 @@ import { allowedDomainSummary, replaceAllowedDomainsWithinQuota } from '../tenan
 import { isDomainCovered, normalizeDomain } from '../tenants/domains.ts';
 import { serviceCapabilities, type ServiceKey } from '../tenants/service-capabilities.ts';
 import { toTenantIdentity } from '../tenants/tenant-identity.ts';
+import type { Tenant } from '../tenants/tenant.ts';
 import { requireTenant } from '../tenants/tenants.ts';
 
 export async function getDeveloperSettings(db: Db, tenantId: string) {
@@ -39,14 +40,21 @@ export type SdkTestInput = { origin?: string; slug?: string; service?: ServiceKe
 export async function testDeveloperSdkSettings(db: Db, tenantId: string, input: SdkTestInput) {
   const tenant = await requireTenant(db, tenantId);
   const { allowedDomains } = await allowedDomainSummary(db, tenant);
-  const services = (await serviceCapabilities(db, tenant)).filter((s) => !input.service || s.key === input.service);
   return {
-    services,
-    ai: aiReadiness(services),
-    reports: { available: false, reason: 'Reports are not part of this release' },
+    ...await readiness(db, tenant, input.service),
     tenant: { slug: tenant.slug, isActive: tenant.active, slugMatches: input.slug === undefined ? null : input.slug === tenant.slug },
     origin: input.origin === undefined ? null : originCheck(input.origin, allowedDomains),
   };
+}
+
+/** What an SDK launch check reads: each service's status, AI and reports readiness. */
+export async function sdkReadiness(db: Db, tenantId: string) {
+  return readiness(db, await requireTenant(db, tenantId));
+}
+
+async function readiness(db: Db, tenant: Tenant, service?: ServiceKey) {
+  const services = (await serviceCapabilities(db, tenant)).filter((s) => !service || s.key === service);
+  return { services, ai: aiReadiness(services), reports: { available: false, reason: 'Reports are not part of this release' } };
 }
 
 function originCheck(origin: string, allowedDomains: string[]) {

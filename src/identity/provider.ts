@@ -2,6 +2,7 @@ import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'o
 import type { Db } from '../db/database.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../monitoring/metrics.ts';
 import type { clientUseRecorder } from '../oauth-clients/oauth-clients.ts';
 import { hashSecret, sameSecret } from '../secrets.ts';
 import { createAdapterFactory } from './adapter.ts';
@@ -37,7 +38,7 @@ export const TTL = {
   Grant: 365 * DAY,
 } as const;
 
-type ProviderDeps = { config: Config; db: Db; logger: Logger; recordClientUse: ReturnType<typeof clientUseRecorder> };
+type ProviderDeps = { config: Config; db: Db; logger: Logger; metrics: Pick<Metrics, 'tokenIssued'>; recordClientUse: ReturnType<typeof clientUseRecorder> };
 type ClientExtras = { tenantId?: string; requirePkce?: boolean; clientAuthMethod: string; clientId: string };
 
 /** Public clients always, confidential ones when their registry entry says so (RFC 9700 §2.1.1). */
@@ -180,6 +181,8 @@ export function buildProvider(deps: ProviderDeps, keyring: Keyring, cookieKeys: 
   });
 
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
+    // Only grant types the provider supports get this far, so the label stays a short list.
+    deps.metrics.tokenIssued(String(ctx.oidc.params?.grant_type));
     const clientId = ctx.oidc.client?.clientId;
     // Best effort: a failed "last used" stamp must not fail the token response already sent.
     if (clientId) deps.recordClientUse(clientId).catch((err) => deps.logger.warn({ err: { message: err.message } }, 'could not stamp OAuth client last use'));

@@ -9,7 +9,7 @@ import {
   type Environment, type ServerApiCredential, type ServerApiScope,
 } from './credential-table.ts';
 
-export type { ServerApiCredential };
+export type { ServerApiCredential, ServerApiScope };
 
 /** lastUsedAt is informational: written at most this often, so authenticating stays read-only. */
 const LAST_USED_RESOLUTION_MS = 60_000;

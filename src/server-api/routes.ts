@@ -1,7 +1,10 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { RouteDeps } from '../deps.ts';
-import { operation } from '../contract/operations.ts';
+import { inputOf, operation } from '../contract/operations.ts';
+import { sdkReadiness } from '../developer/developer-settings.ts';
+import { tenantActorOf } from '../http/request-actor.ts';
+import { mintAccountToken, mintVisitorContextToken } from '../runtime/sdk-tokens.ts';
 import { reply } from '../http/reply.ts';
 import { requireTenant } from '../tenants/tenants.ts';
 import { toTenantIdentity } from '../tenants/tenant-identity.ts';
@@ -16,6 +19,22 @@ export function serverApiRoutes(deps: RouteDeps): Router {
 
   route('getServerTenant', async (ctx) => {
     reply<'getServerTenant'>(ctx, 200, { tenant: toTenantIdentity(await requireTenant(db, serverKeyOf(ctx).tenantId)) });
+  });
+
+  route('getSdkReadiness', async (ctx) => reply<'getSdkReadiness'>(ctx, 200, await sdkReadiness(db, serverKeyOf(ctx).tenantId)));
+
+  route('createVisitorContextToken', async (ctx) => {
+    reply<'createVisitorContextToken'>(ctx, 201, await mintVisitorContextToken(deps, tenantActorOf(ctx), inputOf<'createVisitorContextToken'>(ctx).body));
+  });
+
+  route('createAgentToken', async (ctx) => {
+    const { agentId, ...rest } = inputOf<'createAgentToken'>(ctx).body;
+    reply<'createAgentToken'>(ctx, 201, await mintAccountToken(deps, tenantActorOf(ctx), 'agent', { accountId: agentId, ...rest }));
+  });
+
+  route('createAdminToken', async (ctx) => {
+    const { adminActorId, ...rest } = inputOf<'createAdminToken'>(ctx).body;
+    reply<'createAdminToken'>(ctx, 201, await mintAccountToken(deps, tenantActorOf(ctx), 'admin', { accountId: adminActorId, ...rest }));
   });
   return router;
 }

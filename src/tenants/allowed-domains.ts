@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.ts';
 import { planQuota } from '../plans/plan-catalog.ts';
-import { addAllowedDomain, listAllowedDomains, replaceAllowedDomains } from './allowed-domain-table.ts';
-import { domainCovers, isDomainCovered } from './domains.ts';
+import { addAllowedDomain, tenantsAllow, listAllowedDomains, replaceAllowedDomains } from './allowed-domain-table.ts';
+import { domainCovers, entriesCovering, isDomainCovered } from './domains.ts';
 import type { Tenant } from './tenant.ts';
 import { lockTenant } from './tenant-table.ts';
 
@@ -64,3 +64,9 @@ export async function replaceAllowedDomainsWithinQuota(db: Db, tenant: Pick<Tena
     return { kind: 'replaced', summary: await allowedDomainSummary(trx, tenant) };
   });
 }
+
+/**
+ * Whether the tenant allows this domain, or without a tenant whether some active tenant does:
+ * all that a CORS preflight, which names no tenant, can know.
+ */
+export const isDomainAllowed = (db: Db, domain: string, tenantId?: string) => tenantsAllow(db, entriesCovering(domain), tenantId);

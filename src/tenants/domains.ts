@@ -45,3 +45,15 @@ export function domainCovers(allowed: string, domain: string): boolean {
 }
 
 export const isDomainCovered = (allowedDomains: string[], domain: string) => allowedDomains.some((a) => domainCovers(a, domain));
+
+/** The domain of a browser `Origin` header (`https://shop.example.com:8443` → `shop.example.com`), if it has one. */
+export function originDomain(origin: string): string | undefined {
+  const normalized = normalizeDomain(origin);
+  return 'domain' in normalized && !normalized.domain.startsWith('*.') ? normalized.domain : undefined;
+}
+
+/** The allowed-domain entries that would cover a domain: itself and the wildcards of its parents. */
+export function entriesCovering(domain: string): string[] {
+  const labels = domain.split('.');
+  return [domain, ...labels.slice(1, -1).map((_, i) => `*.${labels.slice(i + 1).join('.')}`)];
+}

@@ -31,7 +31,11 @@ const SERVICES: Array<{ key: ServiceKey; label: string; sortOrder: number; ai?: 
  * has no knowledge base and no realtime AI provider yet, so AI services report that.
  */
 export async function serviceCapabilities(db: Db, tenant: Tenant): Promise<ServiceCapability[]> {
-  const features = await planFeatures(db, tenant.planId);
+  return capabilitiesOf(tenant, await planFeatures(db, tenant.planId));
+}
+
+/** The same, from plan features already read (the runtime reads them with the tenant). */
+export function capabilitiesOf(tenant: Pick<Tenant, 'serviceEnablement'>, features: Set<string>): ServiceCapability[] {
   return SERVICES.map(({ key, label, sortOrder, ai }) => {
     const adminEnabled = tenant.serviceEnablement[key] !== false;
     const [status, reason] = !features.has(key) ? ['not_in_plan', `The tenant's plan does not include ${label}`] as const

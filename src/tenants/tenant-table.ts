@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import { preparedQuery } from '../db/prepared.ts';
 import { count, iso } from '../db/rows.ts';
 import type { Tenant } from './tenant.ts';
 
@@ -39,6 +40,12 @@ export async function findTenantBySlug(db: Db, slug: string): Promise<Tenant | u
   return row && toTenant(row);
 }
 
+/** Every tenant, oldest first (the operator's list; a platform has thousands, not millions). */
+export async function listTenants(db: Db): Promise<Tenant[]> {
+  const rows = await db<TenantRow>('tenants').orderBy('created_at').orderBy('slug');
+  return rows.map(toTenant);
+}
+
 export async function countTenants(db: Db): Promise<number> {
   return count(await db('tenants').count({ count: '*' }).first());
 }
@@ -50,4 +57,31 @@ export async function setTenantActive(db: Db, id: string, active: boolean): Prom
 /** Locks the tenant row until the transaction ends: serialises quota checks (e.g. allowed domains). */
 export async function lockTenant(db: Db, id: string): Promise<void> {
   await db('tenants').where({ id }).forUpdate().first('id');
+}
+
+/** Whether the tenant exists and is active: the runtime guard's per-request check, one prepared read. */
+export async function isTenantActive(db: Db, id: string): Promise<boolean> {
+  const [row] = await preparedQuery<{ active: boolean }>(db, 'tenants.is_active', 'select active from tenants where id = ? limit 1', [id]);
+  return row?.active === true;
+}
+
+/** A tenant as the public runtime sees it: the row, its allowed domains and its plan's features. */
+export type RuntimeTenant = { tenant: Tenant; allowedDomains: string[]; features: Set<string> };
+
+const TENANT_COLUMNS = 't.id, t.slug, t.name, t.company_name, t.email, t.phone, t.timezone, t.industry, t.logo_url, t.active, ' +
+  't.onboarding_completed, t.public_key, t.plan_id, t.branding, t.service_enablement, t.created_at, t.updated_at';
+
+/**
+ * Bootstrap and session creation run on every page view of every customer site, so what they
+ * need comes in one indexed read (by slug or by public widget key), as a prepared statement.
+ * Read-only subqueries of the plan's features; only the plans module writes plans.
+ */
+export async function findRuntimeTenant(db: Db, by: { slug: string } | { publicKey: string }): Promise<RuntimeTenant | undefined> {
+  const [column, value] = 'slug' in by ? ['slug', by.slug] : ['public_key', by.publicKey];
+  const [row] = await preparedQuery<TenantRow & { allowed_domains: string[]; features: string[] }>(db, `tenants.runtime_by_${column}`,
+    `select ${TENANT_COLUMNS},
+       coalesce((select array_agg(d.domain order by d.domain) from tenant_allowed_domains d where d.tenant_id = t.id), '{}') as allowed_domains,
+       coalesce((select array_agg(f.feature_key) from plan_features f where f.plan_id = t.plan_id and f.enabled), '{}') as features
+     from tenants t where t.${column} = ? limit 1`, [value]);
+  return row && { tenant: toTenant(row), allowedDomains: row.allowed_domains, features: new Set(row.features) };
 }

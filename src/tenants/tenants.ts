@@ -14,7 +14,7 @@ import * as table from './tenant-table.ts';
 import { findTenantById, findTenantBySlug, insertTenant } from './tenant-table.ts';
 
 /** The tenants module's face: other modules read tenants through these, never through the table. */
-export { countTenants, findTenantById, findTenantBySlug } from './tenant-table.ts';
+export { countTenants, findRuntimeTenant, findTenantById, findTenantBySlug, isTenantActive, listTenants, type RuntimeTenant } from './tenant-table.ts';
 
 export const SLUG = /^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/;
 

@@ -13,22 +13,31 @@ import { apiError } from '../../src/http/api-error.ts';
 import { reply } from '../../src/http/reply.ts';
 import { createServerApiCredential } from '../../src/server-api/credentials.ts';
 import { SCOPE_OF_OPERATION } from '../../src/server-api/scope-map.ts';
+import { RUNTIME_HEADER } from '../../src/runtime/runtime-guard.ts';
+import { RUNTIME_SCOPE_OF_OPERATION, kindsHolding } from '../../src/runtime/runtime-scopes.ts';
 import { contract } from '../support/contract.ts';
 import { ownerAuth, workspaceAuth } from '../support/dashboard-sessions.ts';
 import { request, useTestApp } from '../support/test-app.ts';
 import { codeFlow, relyingParty } from '../support/oidc-helpers.ts';
 
-type CredentialKind = 'owner' | 'workspace' | 'platform' | 'serverKey' | 'oauth';
+type CredentialKind = 'owner' | 'workspace' | 'platform' | 'serverKey' | 'oauth' | 'visitor' | 'agent' | 'admin' | 'visitorContext';
+/** A credential as presented: its kind, and the header it travels in (each is also tried in the other header). */
+type Presented = { kind: CredentialKind; header: 'authorization' | typeof RUNTIME_HEADER; value: string };
 
-/** Which credential kinds each of the contract's schemes admits. */
-const ADMITS: Record<string, CredentialKind[]> = {
-  OwnerBearer: ['owner'],
-  WorkspaceBearer: ['workspace'],
-  DashboardBearer: ['owner', 'workspace'],
-  PlatformBearer: ['platform'],
-  ServerApiKey: ['serverKey'],
-  OAuthAccessToken: ['oauth'],
-};
+/** Which credential kinds (in their own header) each of the contract's schemes admits at an operation. */
+function admits(scheme: string, op: Operation): CredentialKind[] {
+  switch (scheme) {
+    case 'OwnerBearer': return ['owner'];
+    case 'WorkspaceBearer': return ['workspace'];
+    case 'DashboardBearer': return ['owner', 'workspace'];
+    case 'PlatformBearer': return ['platform'];
+    case 'ServerApiKey': return ['serverKey'];
+    case 'OAuthAccessToken': return ['oauth'];
+    // The operation's runtime scope says which runtime kinds it takes; a context token is for /sdk/session only.
+    case 'RuntimeBearer': return [...kindsHolding(RUNTIME_SCOPE_OF_OPERATION[op.id])];
+    default: return [];
+  }
+}
 
 const isSecured = (op: Operation) => op.security.length > 0 && op.security.every((alt) => Object.keys(alt).length > 0);
 const pathOf = (op: Operation) => op.servedAt.replace(/\{\w+\}/g, 'x');
@@ -42,7 +51,7 @@ describe('security comes from the contract', () => {
     return [...contract.operations.values()].filter((op) => isSecured(op) && (routed.has(op.id) || !op.servedAt.startsWith('/api/')));
   }
 
-  async function credentials(): Promise<Record<CredentialKind, string>> {
+  async function credentials(): Promise<Presented[]> {
     const tenant = await app.seed.tenant({ plan: 'enterprise' });
     const admin = await app.seed.account(tenant.id, { role: 'admin' });
     const platformAdmin = await app.seed.platformAdmin('platform_owner');
@@ -52,20 +61,39 @@ describe('security comes from the contract', () => {
     const oauthScopes = ['openid', 'developer.read', 'sdk.keys.read', 'tenant.domains.write'];
     const client = await app.seed.oauthClient(tenant.id, { allowedScopes: oauthScopes });
     const { tokens } = await codeFlow(app, await relyingParty(app, client), admin, { scope: oauthScopes.join(' ') });
-    return {
-      owner: (await ownerAuth(app, tenant)).authorization,
-      workspace: (await workspaceAuth(app, tenant, admin)).authorization,
-      platform: `Bearer ${platform.body.data.accessToken}`,
-      serverKey: `Bearer ${secret}`,
-      oauth: `Bearer ${tokens.access_token}`,
+    const mint = async (path: string, json: object) => {
+      const res = await app.request(`/api/server/${path}`, { method: 'POST', headers: { authorization: `Bearer ${secret}` }, json });
+      expect(res.status, res.text).to.equal(201);
+      return res.body.data.token as string;
     };
+    const visitor = await app.request('/api/sdk/session', { method: 'POST', json: { slug: tenant.slug } });
+    const bearer = (kind: CredentialKind, value: string): Presented => ({ kind, header: 'authorization', value: `Bearer ${value}` });
+    const runtime = (kind: CredentialKind, value: string): Presented => ({ kind, header: RUNTIME_HEADER, value });
+    return [
+      { kind: 'owner', header: 'authorization', value: (await ownerAuth(app, tenant)).authorization },
+      { kind: 'workspace', header: 'authorization', value: (await workspaceAuth(app, tenant, admin)).authorization },
+      bearer('platform', platform.body.data.accessToken),
+      bearer('serverKey', secret),
+      bearer('oauth', tokens.access_token),
+      runtime('visitor', visitor.body.data.sessionToken),
+      runtime('agent', await mint('sdk-token/agent', { agentId: admin.id })),
+      runtime('admin', await mint('sdk-token/admin', { adminActorId: admin.id })),
+      runtime('visitorContext', await mint('visitor-context-token', { visitor: { externalId: 'customer-1' } })),
+    ];
   }
+
+  /** Each credential in its own header, then in the other one (where it must open nothing). */
+  const bothHeaders = (presented: Presented[]) => presented.flatMap((p) => [
+    { ...p, own: true },
+    { kind: p.kind, own: false, header: p.header === 'authorization' ? RUNTIME_HEADER : 'authorization',
+      value: p.header === 'authorization' ? p.value.replace(/^Bearer /, '') : `Bearer ${p.value}` },
+  ]);
 
   it('refuses a request without credentials at every served operation that declares security', async () => {
     const served = servedSecured();
     // Dashboard, owner, Server API and OAuth operations are served: the walk must find them.
     const schemes = new Set(served.flatMap((op) => op.security.flatMap(Object.keys)));
-    expect([...schemes]).to.include.members(['DashboardBearer', 'OwnerBearer', 'ServerApiKey', 'OAuthAccessToken']);
+    expect([...schemes]).to.include.members(['DashboardBearer', 'OwnerBearer', 'ServerApiKey', 'OAuthAccessToken', 'RuntimeBearer']);
     for (const op of served) {
       const res = await app.request(pathOf(op), { method: op.method });
       expect(res.status, `${op.id} without credentials`).to.equal(401);
@@ -76,11 +104,12 @@ describe('security comes from the contract', () => {
     const served = servedSecured();
     const presented = await credentials();
     for (const op of served) {
-      const admitted = new Set(op.security.flatMap((alt) => Object.keys(alt).flatMap((name) => ADMITS[name] ?? [])));
-      for (const [kind, authorization] of Object.entries(presented) as [CredentialKind, string][]) {
-        const res = await app.request(pathOf(op), { method: op.method, headers: { authorization } });
-        if (admitted.has(kind)) expect(res.status, `${op.id} refused a ${kind} credential: ${res.text}`).to.not.equal(401);
-        else expect(res.status, `${op.id} admitted a ${kind} credential`).to.equal(401);
+      const admitted = new Set(op.security.flatMap((alt) => Object.keys(alt).flatMap((name) => admits(name, op))));
+      for (const { kind, own, header, value } of bothHeaders(presented)) {
+        const res = await app.request(pathOf(op), { method: op.method, headers: { [header]: value } });
+        const what = `${op.id} with a ${kind} credential in ${header}`;
+        if (own && admitted.has(kind)) expect(res.status, `${what} was refused: ${res.text}`).to.not.equal(401);
+        else expect(res.status, `${what} was admitted`).to.equal(401);
       }
     }
   });

@@ -6,6 +6,7 @@ import type { Role } from '../../src/accounts/account.ts';
 import { createPlatformAdmin } from '../../src/platform/admins.ts';
 import { createTenant } from '../../src/tenants/tenants.ts';
 import { createOAuthClient, type NewOAuthClientInput } from '../../src/oauth-clients/oauth-clients.ts';
+import { createServerApiCredential, type ServerApiScope } from '../../src/server-api/credentials.ts';
 
 export const PASSWORD = 'correct-horse-battery';
 
@@ -35,6 +36,11 @@ export function createSeeder({ db, config }: AppDeps) {
         name: `App ${unique()}`, redirectUris: ['http://127.0.0.1:9999/callback'], ...options,
       });
       return { ...oauthClient, clientSecret };
+    },
+    /** A Server API key of the tenant with these scopes; `secret` is the bearer key. */
+    async serverKey(tenantId: string, scopes: ServerApiScope[]) {
+      const { credential, secret } = await createServerApiCredential(db, operatorIn(tenantId), { name: `backend ${unique()}`, scopes });
+      return { ...credential, secret };
     },
     async platformAdmin(role = 'platform_admin') {
       const email = `admin-${unique()}@example.com`;

@@ -22,8 +22,21 @@ export type TestApp = RunningServer & {
 let current: (TestApp & { closeDatabase(): Promise<void> }) | undefined;
 
 export function testEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return { NODE_ENV: 'test', PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...extra };
+  return { NODE_ENV: 'test', PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...WEBHOOK_TEST_ENV, ...extra };
 }
+
+/**
+ * Every app on the test database runs a webhook delivery worker, and any of them may send a
+ * given attempt, so they all share these: loopback receivers allowed (the tests' receivers
+ * are local servers), a schedule shrunk a thousandfold, short timeouts, a quick poll.
+ */
+export const WEBHOOK_TEST_ENV = {
+  WEBHOOK_ALLOWED_PRIVATE_HOSTS: '127.0.0.1,::1',
+  WEBHOOK_RETRY_SCALE: '0.001',
+  WEBHOOK_TIMEOUT_MS: '1000',
+  WEBHOOK_POLL_INTERVAL_MS: '100',
+  WEBHOOK_TEST_WAIT_MS: '700',
+};
 
 /** Starts the one app shared by the whole run (root hook); tests create their own tenants. */
 export async function startTestApp(): Promise<void> {
