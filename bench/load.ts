@@ -22,3 +22,30 @@ export async function load<S>(name: string, options: { seconds: number; connecti
   latencies.sort((a, b) => a - b);
   return { name, requests: latencies.length, perSecond: latencies.length / elapsed, p99ms: latencies[Math.floor(latencies.length * 0.99)] ?? 0, non2xx };
 }
+
+/**
+ * An open-loop run at a fixed rate: a request starts every 1/rate s whatever the previous ones
+ * do, so the p99 is the latency a client sees at that load (a closed loop would slow down instead).
+ */
+export async function loadAtRate(name: string, options: { seconds: number; perSecond: number },
+  step: () => Promise<{ ok: boolean }>): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let non2xx = 0;
+  const inFlight: Promise<void>[] = [];
+  const started = performance.now();
+  const total = Math.floor(options.seconds * options.perSecond);
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / options.perSecond;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const t = performance.now();
+    inFlight.push(step().catch(() => ({ ok: false })).then((r) => {
+      latencies.push(performance.now() - t);
+      if (!r.ok) non2xx++;
+    }));
+  }
+  await Promise.all(inFlight);
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { name, requests: latencies.length, perSecond: latencies.length / elapsed, p99ms: latencies[Math.floor(latencies.length * 0.99)] ?? 0, non2xx };
+}

@@ -12,12 +12,16 @@ import { announceReady } from './server-under-test.ts';
 import { BENCH_SCOPES, CALLBACK } from './scenarios.ts';
 
 // A fixed port, because the issuer (and so discovery) names it.
-const config = loadConfig({ NODE_ENV: 'development', PORT: String(await freePort()), DATABASE_URL: process.env.BENCH_DATABASE_URL!, LOG_LEVEL: 'warn' });
+// The runtime's per-address limits would stop a load generator on one address: lifted here.
+const config = loadConfig({
+  NODE_ENV: 'development', PORT: String(await freePort()), DATABASE_URL: process.env.BENCH_DATABASE_URL!, LOG_LEVEL: 'warn',
+  SDK_SESSIONS_PER_IP_PER_MINUTE: '100000000', SDK_SESSIONS_PER_TENANT_PER_MINUTE: '100000000', SDK_BOOTSTRAPS_PER_IP_PER_MINUTE: '100000000',
+});
 const server = await startServer(config, createLogger(config));
 const seed = createSeeder(server.deps);
 const tenant = await seed.tenant();
 const user = await seed.account(tenant.id);
 const client = await seed.oauthClient(tenant.id, { redirectUris: [CALLBACK], allowedScopes: BENCH_SCOPES });
 announceReady({
-  url: server.url, clientId: client.clientId, clientSecret: client.clientSecret!, login: { user: user.username, password: user.password },
+  url: server.url, clientId: client.clientId, clientSecret: client.clientSecret!, login: { user: user.username, password: user.password }, tenantSlug: tenant.slug,
 }, server.stop);

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 /** What a server under test reports once it listens: where it is and how to sign in there. */
-export type ServedTarget = { url: string; clientId: string; clientSecret: string; login: { user: string; password: string } };
+export type ServedTarget = { url: string; clientId: string; clientSecret: string; login: { user: string; password: string }; tenantSlug?: string };
 
 export type ServerUnderTest = ServedTarget & { pid: number; stop(): Promise<void> };
 
