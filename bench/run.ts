@@ -9,11 +9,11 @@
  */
 import os from 'node:os';
 import argon2 from 'argon2';
-import knex from 'knex';
 import { loadConfig } from '../src/config.ts';
 import { load, type LoadResult } from './load.ts';
 import { prepareScenarios, SCENARIO_NAMES } from './scenarios.ts';
 import { startServerUnderTest, type ServerUnderTest } from './server-under-test.ts';
+import { withThrowawayDatabase } from './throwaway-database.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONNECTIONS = 10;
@@ -22,11 +22,6 @@ const NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 async function main() {
-  const name = `ringnity_bench_${Date.now()}`;
-  const admin = knex({ client: 'pg', connection: serverUrl, pool: { min: 0, max: 1 } });
-  await admin.raw(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
   const opts = { seconds: SECONDS, connections: CONNECTIONS };
   const servers: ServerUnderTest[] = [];
   const start = async (entry: string, env: Record<string, string>) => {
@@ -34,24 +29,24 @@ async function main() {
     servers.push(server);
     return prepareScenarios(server, opts);
   };
-  try {
-    const ours = ONLY === 'bare' ? undefined : await start('serve-ringnity.ts', { BENCH_DATABASE_URL: url.toString() });
-    const bare = ONLY === 'ringnity' ? undefined : await start('serve-bare.ts', {});
-    const results = { ours: [] as LoadResult[], bare: [] as LoadResult[] };
-    // An idle server costs nothing, so both stay up and each scenario runs on ours, then on bare.
-    for (let i = 0; i < SCENARIO_NAMES.length; i++) {
-      if (ours) results.ours.push(await ours[i]());
-      if (bare) results.bare.push(await bare[i]());
+  await withThrowawayDatabase(serverUrl, async (url) => {
+    try {
+      const ours = ONLY === 'bare' ? undefined : await start('serve-ringnity.ts', { BENCH_DATABASE_URL: url });
+      const bare = ONLY === 'ringnity' ? undefined : await start('serve-bare.ts', {});
+      const results = { ours: [] as LoadResult[], bare: [] as LoadResult[] };
+      // An idle server costs nothing, so both stay up and each scenario runs on ours, then on bare.
+      for (let i = 0; i < SCENARIO_NAMES.length; i++) {
+        if (ours) results.ours.push(await ours[i]());
+        if (bare) results.bare.push(await bare[i]());
+      }
+      await Promise.all(servers.map((s) => s.stop()));
+      // Measured with no server running, so the bound is the machine's, not what is left over.
+      const hashesPerSecond = await argon2Bound(loadConfig({ NODE_ENV: 'development' }).argon2);
+      report(ours && results.ours, bare && results.bare, hashesPerSecond);
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
     }
-    await Promise.all(servers.map((s) => s.stop()));
-    // Measured with no server running, so the bound is the machine's, not what is left over.
-    const hashesPerSecond = await argon2Bound(loadConfig({ NODE_ENV: 'development' }).argon2);
-    report(ours && results.ours, bare && results.bare, hashesPerSecond);
-  } finally {
-    await Promise.all(servers.map((s) => s.stop()));
-    await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.destroy();
-  }
+  });
 }
 
 /** argon2id verifications per second on this machine with the configured parameters (libuv pool). */
