@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import { apiError, type ErrorCode } from '../http/api-error.ts';
+import { controlCharacterProblems } from '../http/control-characters.ts';
 import { describeErrors, type Contract, type Operation } from './contract.ts';
 import { securityGuard, type SecuritySchemes } from './security.ts';
 import type { InputOf, OperationId } from './types.ts';
@@ -63,6 +64,8 @@ function validateInput(contract: Contract, op: Operation, policy: InputPolicy = 
     const query = { ...ctx.query };
     const body = (ctx.request as { body?: unknown }).body;
     const problems = [
+      // First, and for every operation: a NUL byte must never reach the database (a 500 there).
+      ...controlCharacterProblems({ path: params, query, body }, 'request').map((p) => p.replace(/^request\./, '')),
       ...(checkPath(params) ? [] : describeErrors('path', checkPath.errors)),
       ...(checkQuery(query) ? [] : describeErrors('query', checkQuery.errors)),
       ...bodyProblems(op, checkBody || undefined, ctx, body),

@@ -1,6 +1,7 @@
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Db } from '../db/database.ts';
 import { findActiveOAuthClient } from '../oauth-clients/oauth-clients.ts';
+import { hasControlCharacter } from '../http/control-characters.ts';
 import { clientMetadata } from './client-metadata.ts';
 import { unlessDatabaseDown } from './oauth-errors.ts';
 import * as payloads from './oidc-payload-table.ts';
@@ -14,12 +15,18 @@ export function createAdapterFactory(db: Db): (name: string) => Adapter {
   return (name) => (name === 'Client' ? clientAdapter(db) : payloadAdapter(db, name));
 }
 
+/**
+ * Codes, tokens and client ids arrive in form bodies the provider parses itself: one holding a
+ * control character is none this server issued, and is not sent to PostgreSQL (which refuses NUL).
+ */
+const lookup = <T>(key: string, find: () => Promise<T>) => (hasControlCharacter(key) ? Promise.resolve(undefined) : unlessDatabaseDown(find));
+
 function payloadAdapter(db: Db, type: string): Adapter {
   return {
     upsert: (id, payload, expiresIn) => unlessDatabaseDown(() => payloads.upsertPayload(db, type, id, payload as payloads.OidcPayload, expiresIn)),
-    find: (id) => unlessDatabaseDown(() => payloads.findPayload(db, type, id)) as Promise<AdapterPayload | undefined>,
-    findByUid: (uid) => unlessDatabaseDown(() => payloads.findPayloadByUid(db, type, uid)) as Promise<AdapterPayload | undefined>,
-    findByUserCode: (code) => unlessDatabaseDown(() => payloads.findPayloadByUserCode(db, type, code)) as Promise<AdapterPayload | undefined>,
+    find: (id) => lookup(id, () => payloads.findPayload(db, type, id)) as Promise<AdapterPayload | undefined>,
+    findByUid: (uid) => lookup(uid, () => payloads.findPayloadByUid(db, type, uid)) as Promise<AdapterPayload | undefined>,
+    findByUserCode: (code) => lookup(code, () => payloads.findPayloadByUserCode(db, type, code)) as Promise<AdapterPayload | undefined>,
     consume: (id) => unlessDatabaseDown(() => consumeOnce(db, type, id)),
     destroy: (id) => unlessDatabaseDown(() => payloads.destroyPayload(db, type, id)),
     revokeByGrantId: (grantId) => unlessDatabaseDown(() => payloads.destroyPayloadsByGrantId(db, type, grantId)),
@@ -43,7 +50,7 @@ function clientAdapter(db: Db): Adapter {
   };
   return {
     async find(clientId) {
-      const client = await unlessDatabaseDown(() => findActiveOAuthClient(db, clientId));
+      const client = await lookup(clientId, () => findActiveOAuthClient(db, clientId));
       return client && (clientMetadata(client) as AdapterPayload);
     },
     upsert: readOnly,

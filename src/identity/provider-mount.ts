@@ -1,5 +1,6 @@
 import type { Context, Next } from 'koa';
 import { isDatabaseUnavailable } from '../db/errors.ts';
+import { hasControlCharacter } from '../http/control-characters.ts';
 import { answerTemporarilyUnavailable } from './oauth-errors.ts';
 import type { ProviderHolder } from './provider-holder.ts';
 
@@ -15,6 +16,11 @@ export const servedByProvider = (path: string) =>
 export function providerMount(holder: ProviderHolder) {
   return async function oidcProvider(ctx: Context, next: Next): Promise<void> {
     if (!servedByProvider(ctx.path)) return next();
+    if (Object.values(ctx.query).flat().some((v) => v !== undefined && hasControlCharacter(v))) {
+      ctx.status = 400;
+      ctx.body = { error: 'invalid_request', error_description: 'parameters must not contain control characters' };
+      return;
+    }
     let handle;
     try {
       ({ handle } = await holder.current());
