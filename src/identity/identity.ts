@@ -38,7 +38,7 @@ export async function createIdentity(deps: AppDeps): Promise<Identity> {
     schemes: { OAuthAccessToken: oauthAccessTokenScheme(db, holder) },
     middleware: (schemes) => {
       const tenant = oauthTenantRoutes({ config, db, contract: deps.contract, schemes });
-      return [interactions.routes() as Middleware, tenant.routes() as Middleware, providerMount(holder)];
+      return [interactions.routes() as Middleware, tenant.routes() as Middleware, providerMount(holder, config.issuer)];
     },
     stop: purge.stop,
   };

@@ -8,12 +8,16 @@ import type { ProviderHolder } from './provider-holder.ts';
 export const servedByProvider = (path: string) =>
   path === '/.well-known/openid-configuration' || (path.startsWith('/oauth/') && !path.startsWith('/oauth/tenant/'));
 
+/** Documents every client fetches and may keep for a few minutes (key rotation publishes keys well ahead). */
+const PUBLIC_DOCUMENTS = new Set(['/.well-known/openid-configuration', '/oauth/jwks.json']);
+
 /**
  * Hands provider paths to the current oidc-provider instance (a Koa app of its own, with its
  * own body parsing, cookies and error rendering). The request log and security headers of
  * the outer app still apply: they run before, and set headers on the same response.
  */
-export function providerMount(holder: ProviderHolder) {
+export function providerMount(holder: ProviderHolder, issuer: string) {
+  const { host } = new URL(issuer);
   return async function oidcProvider(ctx: Context, next: Next): Promise<void> {
     if (!servedByProvider(ctx.path)) return next();
     if (Object.values(ctx.query).flat().some((v) => v !== undefined && hasControlCharacter(v))) {
@@ -28,6 +32,12 @@ export function providerMount(holder: ProviderHolder) {
       if (!isDatabaseUnavailable(err)) throw err;
       return answerTemporarilyUnavailable(ctx);
     }
+    // The provider builds endpoint URLs from the request's host: make that the issuer's, so a
+    // spoofed Host (or X-Forwarded-Host) can't put another origin into discovery for a cache to
+    // keep. The scheme still follows X-Forwarded-Proto behind a trusted proxy (TRUST_PROXY).
+    ctx.req.headers.host = host;
+    delete ctx.req.headers['x-forwarded-host'];
+    if (PUBLIC_DOCUMENTS.has(ctx.path)) ctx.res.setHeader('Cache-Control', 'public, max-age=300');
     ctx.respond = false;
     await handle(ctx.req, ctx.res);
   };
