@@ -39,6 +39,9 @@ export async function startServer(config: Config, logger: Logger, options: { dat
     const { koa: app, schemes } = await createApp(deps);
     const server = createServer(app.callback());
     server.keepAliveTimeout = 5_000;
+    // A client dripping its headers or body holds a connection for at most this long.
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 30_000;
     server.once('close', () => app.emit('close')); // the app stops its background timers
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -8,6 +8,9 @@ import type { ProviderHolder } from './provider-holder.ts';
 export const servedByProvider = (path: string) =>
   path === '/.well-known/openid-configuration' || (path.startsWith('/oauth/') && !path.startsWith('/oauth/tenant/'));
 
+/** oidc-provider reads at most 56 KiB of a body and calls anything longer unparseable (a 400); this says what it is. */
+const PROVIDER_BODY_LIMIT = 56 * 1024;
+
 /** Documents every client fetches and may keep for a few minutes (key rotation publishes keys well ahead). */
 const PUBLIC_DOCUMENTS = new Set(['/.well-known/openid-configuration', '/oauth/jwks.json']);
 
@@ -20,6 +23,11 @@ export function providerMount(holder: ProviderHolder, issuer: string) {
   const { host } = new URL(issuer);
   return async function oidcProvider(ctx: Context, next: Next): Promise<void> {
     if (!servedByProvider(ctx.path)) return next();
+    if (ctx.request.length > PROVIDER_BODY_LIMIT) {
+      ctx.status = 413;
+      ctx.body = { error: 'invalid_request', error_description: 'the request body is too large' };
+      return;
+    }
     if (Object.values(ctx.query).flat().some((v) => v !== undefined && hasControlCharacter(v))) {
       ctx.status = 400;
       ctx.body = { error: 'invalid_request', error_description: 'parameters must not contain control characters' };

@@ -61,6 +61,14 @@ describe('error envelopes', () => {
     expectErrorEnvelope(res);
   });
 
+  it('answers an oversized body at an OAuth endpoint with 413 in the OAuth error format', async () => {
+    const res = await app.request('/oauth/token', {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=refresh_token&refresh_token=${'x'.repeat(60_000)}`,
+    });
+    expect(res.status).to.equal(413);
+    expect(res.body.error).to.equal('invalid_request');
+  });
+
   it('lists every violation of the operation schema in details', async () => {
     const res = await request(probe.url, '/api/auth/owner-login', { method: 'POST', json: { email: 'not-an-email', extra: 1 } });
     expect(res.status).to.equal(400);
