@@ -72,6 +72,9 @@ export type AttemptOutcome = {
  * Records how a claimed attempt ended, only while the claim is still the caller's: false when
  * the lease ran out and another worker took the attempt over (its outcome is the one kept).
  */
+/** PostgreSQL text can't hold NUL: a receiver's answer with one must still be recordable, or the attempt would be re-sent forever. */
+const storable = (text: string | undefined) => (text === undefined ? null : text.replaceAll('\u0000', '\uFFFD'));
+
 export async function completeAttempt(db: Db, attempt: ClaimedAttempt, outcome: AttemptOutcome): Promise<boolean> {
   const changed = await db<AttemptRow>('webhook_deliveries')
     .where({ tenant_id: attempt.tenantId, id: attempt.id, status: 'sending', lease_token: attempt.leaseToken })
@@ -79,8 +82,8 @@ export async function completeAttempt(db: Db, attempt: ClaimedAttempt, outcome: 
       status: outcome.status,
       url: outcome.url ?? attempt.url,
       response_status: outcome.responseStatus ?? null,
-      response_body: outcome.responseBody ?? null,
-      error_message: outcome.errorMessage ?? null,
+      response_body: storable(outcome.responseBody),
+      error_message: storable(outcome.errorMessage),
       duration_ms: outcome.durationMs ?? null,
       completed_at: db.fn.now() as unknown as Date,
       lease_token: null,

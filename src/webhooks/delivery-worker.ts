@@ -105,8 +105,15 @@ export function startDeliveryWorker({ db, logger, settings }: { db: Knex; logger
     }
   }
 
-  function post(attempt: ClaimedAttempt, target: Target, event: StoredEvent, box: SecretBox): Promise<OutboundResult> {
+  async function post(attempt: ClaimedAttempt, target: Target, event: StoredEvent, box: SecretBox): Promise<OutboundResult> {
     const timestamp = Math.floor(Date.now() / 1000);
+    let secrets: string[];
+    try {
+      secrets = signingSecrets(target, box);
+    } catch (err) {
+      // An unreadable secret (the stored key replaced) fails the attempt like any error, so it ends by the schedule.
+      return { kind: 'error', error: `could not sign: ${(err as Error).message}`, refused: false, durationMs: 0 };
+    }
     return guardedPost(target.url, {
       body: event.body,
       headers: {
@@ -114,7 +121,7 @@ export function startDeliveryWorker({ db, logger, settings }: { db: Knex; logger
         'user-agent': 'Ringnity-Webhooks/1.0',
         'webhook-id': attempt.deliveryId,
         'webhook-timestamp': String(timestamp),
-        'webhook-signature': signatureHeader(signingSecrets(target, box), attempt.deliveryId, timestamp, event.body),
+        'webhook-signature': signatureHeader(secrets, attempt.deliveryId, timestamp, event.body),
       },
       timeoutMs: settings.timeoutMs,
       maxResponseBytes: 4096,

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { useTestApp } from '../support/test-app.ts';
 import { expectContract } from '../support/contract.ts';
 import { listAudit } from '../../src/audit/audit-log.ts';
+import { startSiblingApp } from '../support/sibling-app.ts';
 
 describe('webhook endpoints', () => {
   const app = useTestApp();
@@ -129,6 +130,23 @@ describe('webhook endpoints', () => {
     const still = (await theirs.call('GET', '')).body.data.webhooks[0];
     expect(still).to.include({ isActive: true });
     expect(still.name).to.equal(undefined);
+  });
+
+  it('takes only https receivers in production', async () => {
+    const production = await startSiblingApp(app, { NODE_ENV: 'production', ALLOW_EMBEDDED_DATABASE: 'true' });
+    try {
+      const tenant = await app.seed.tenant();
+      const key = await app.seed.serverKey(tenant.id, ['server:webhook:write']);
+      const create = (url: string) => production.request('/api/server/webhooks', {
+        method: 'POST', headers: { authorization: `Bearer ${key.secret}` }, json: { url, events: ['contact.created'] },
+      });
+      const plain = await create('http://127.0.0.1:9/hooks');
+      expect(plain.status).to.equal(400);
+      expect(plain.body.details).to.deep.equal(['url must be https']);
+      expect((await create('https://127.0.0.1:9/hooks')).status).to.equal(201);
+    } finally {
+      await production.stop();
+    }
   });
 
   it('needs server:webhook:write to change webhooks and server:webhook:read to list them', async () => {
