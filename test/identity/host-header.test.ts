@@ -17,7 +17,7 @@ describe('Login with Ringnity: the Host header', () => {
 
   it('derives every discovery URL from the issuer, whatever Host or X-Forwarded-Host say, and lets caches keep it briefly', async () => {
     const { issuer } = app.deps.config;
-    for (const headers of [{ host: 'evil.example' }, { 'x-forwarded-host': 'evil.example' }]) {
+    for (const headers of [{ host: 'evil.example' }, { 'x-forwarded-host': 'evil.example' }] as Record<string, string>[]) {
       const res = await get(app.url, '/.well-known/openid-configuration', headers);
       expect(res.status).to.equal(200);
       const urls = Object.entries(res.body).filter(([, v]) => typeof v === 'string' && /^https?:\/\//.test(v as string));
