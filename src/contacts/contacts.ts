@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
 import type { TenantActor } from '../audit/actor.ts';
 import { audit } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
@@ -6,6 +7,7 @@ import { isUniqueViolation } from '../db/errors.ts';
 import { apiError } from '../http/api-error.ts';
 import type { Contact, ContactFields, ContactKeys } from './contact.ts';
 import { contactProblems, keysOf, normaliseContact, type ContactInput, type ContactRules } from './contact-rules.ts';
+import { emitEvent } from '../webhooks/outbox.ts';
 import * as table from './contact-table.ts';
 
 export type { Contact } from './contact.ts';
@@ -61,6 +63,7 @@ export async function upsertContact(
     if (!existing) {
       const contact = await table.insert(trx, actor.tenantId, { ...NONE, ...fields as ContactFields, id: randomUUID(), source: SOURCE });
       await audit(trx, actor, 'contact.created', target(contact), { source: SOURCE, keys: Object.keys(keys) });
+      await emitEvent(trx, actor, 'contact.created', { contact });
       return { contact, outcome: 'created' };
     }
     const changes = changesTo(existing, fields);
@@ -94,15 +97,17 @@ export async function deleteContact(db: Db, actor: TenantActor, id: string): Pro
     const contact = await table.remove(trx, actor.tenantId, id);
     if (!contact) throw notFound();
     await audit(trx, actor, 'contact.deleted', target(contact));
+    await emitEvent(trx, actor, 'contact.deleted', { contact: { id: contact.id, ...(contact.externalId ? { externalId: contact.externalId } : {}) } });
     return { deleted: true, id: contact.id };
   });
 }
 
 /** The one update path of both writers, so the change and its records sit together. */
-async function updated(trx: Db, actor: TenantActor, id: string, changes: Partial<ContactFields>): Promise<Contact> {
+async function updated(trx: Knex.Transaction, actor: TenantActor, id: string, changes: Partial<ContactFields>): Promise<Contact> {
   // The caller holds the row lock (findByKeys / find forUpdate): the row is still there.
   const contact = (await table.update(trx, actor.tenantId, id, changes))!;
   await audit(trx, actor, 'contact.updated', target(contact), { fields: Object.keys(changes) });
+  await emitEvent(trx, actor, 'contact.updated', { contact });
   return contact;
 }
 
@@ -137,7 +142,7 @@ function changesTo(contact: Contact, fields: Partial<ContactFields>): Partial<Co
  * indexes only decide in a case the locks can't see (an email that lowercases differently
  * in JavaScript and PostgreSQL): then the answer is a 409 rather than a 500.
  */
-async function writing<T>(db: Db, write: (trx: Db) => Promise<T>): Promise<T> {
+async function writing<T>(db: Db, write: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
   try {
     return await db.transaction(write);
   } catch (err) {
