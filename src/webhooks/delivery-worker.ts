@@ -86,7 +86,9 @@ export function startDeliveryWorker({ db, logger, settings }: { db: Knex; logger
     inFlight.add(sending);
     sending.finally(() => {
       inFlight.delete(sending);
-      wake();
+      // Refill in batches once half the slots are free: a claim per finished send would cost a
+      // round trip for every delivery.
+      if (inFlight.size <= settings.concurrency / 2) wake();
     });
   }
 
