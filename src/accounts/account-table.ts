@@ -40,11 +40,14 @@ export async function findAccountById(db: Db, id: string): Promise<Account | und
  * added by a newer process's migration) fails with "cached plan must not change result type".
  */
 export async function findAccountInTenant(db: Db, id: string): Promise<AccountInTenant | undefined> {
-  const [row] = await preparedQuery<Omit<AccountRow, 'password_hash'> & { tenant_slug: string; tenant_active: boolean }>(db, 'accounts.find_in_tenant',
+  type Row = Omit<AccountRow, 'password_hash'> & { updated_at: Date; tenant_slug: string; tenant_active: boolean; tenant_timezone: string };
+  const [row] = await preparedQuery<Row>(db, 'accounts.find_in_tenant',
     `select a.id, a.tenant_id, a.role, a.username, a.email, a.email_verified, a.name, a.department_id,
-       a.active, a.created_at, t.slug as tenant_slug, t.active as tenant_active
+       a.active, a.created_at, a.updated_at, t.slug as tenant_slug, t.active as tenant_active, t.timezone as tenant_timezone
      from accounts a join tenants t on t.id = a.tenant_id where a.id = ? limit 1`, [id]);
-  return row && { ...toAccount(row), tenantSlug: row.tenant_slug, tenantActive: row.tenant_active };
+  return row && {
+    ...toAccount(row), updatedAt: iso(row.updated_at)!, tenantSlug: row.tenant_slug, tenantActive: row.tenant_active, tenantTimezone: row.tenant_timezone,
+  };
 }
 
 export async function findOwnerByEmail(db: Db, email: string): Promise<AccountWithHash | undefined> {

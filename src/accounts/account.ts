@@ -19,7 +19,7 @@ export type Account = {
 export type AccountWithHash = Account & { passwordHash: string };
 
 /** An account with what OIDC claims need of its tenant. */
-export type AccountInTenant = Account & { tenantSlug: string; tenantActive: boolean };
+export type AccountInTenant = Account & { updatedAt: string; tenantSlug: string; tenantActive: boolean; tenantTimezone: string };
 
 /** Past the password check, the hash goes no further. */
 export const withoutHash = ({ passwordHash: _hash, ...account }: AccountWithHash): Account => account;

@@ -5,7 +5,8 @@ import { unlessDatabaseDown } from './oauth-errors.ts';
 
 /** The claims of one account; oidc-provider releases only those of the granted scopes (SCOPE_CLAIMS). */
 export type RingnityClaims = {
-  sub: string; name: string; email?: string; email_verified?: boolean; tenant_id: string; tenant_slug: string; roles: string[];
+  sub: string; name: string; preferred_username: string; zoneinfo: string; updated_at: number;
+  email?: string; email_verified?: boolean; tenant_id: string; tenant_slug: string; roles: string[];
 };
 
 /**
@@ -23,6 +24,10 @@ export function accountFinder(db: Db) {
       const claims: RingnityClaims = {
         sub: account.id,
         name: account.name,
+        // Accounts keep one display name: it is not split into given_name/family_name by guessing.
+        preferred_username: account.username,
+        zoneinfo: account.tenantTimezone,
+        updated_at: Math.floor(Date.parse(account.updatedAt) / 1000), // OIDC Core §5.1: seconds since the epoch
         ...(account.email ? { email: account.email, email_verified: account.emailVerified } : {}),
         tenant_id: account.tenantId,
         tenant_slug: account.tenantSlug,

@@ -4,15 +4,21 @@ import { hasControlCharacter } from '../http/control-characters.ts';
 import { answerTemporarilyUnavailable } from './oauth-errors.ts';
 import type { ProviderHolder } from './provider-holder.ts';
 
+/**
+ * The server metadata, one document at two addresses: OpenID Connect Discovery's, and
+ * RFC 8414's for OAuth-only clients (oidc-provider answers both with the same content).
+ */
+export const DISCOVERY_PATHS: readonly string[] = ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'];
+
 /** Paths oidc-provider answers: discovery and /oauth/* (the tenant endpoints are ours). */
 export const servedByProvider = (path: string) =>
-  path === '/.well-known/openid-configuration' || (path.startsWith('/oauth/') && !path.startsWith('/oauth/tenant/'));
+  DISCOVERY_PATHS.includes(path) || (path.startsWith('/oauth/') && !path.startsWith('/oauth/tenant/'));
 
 /** oidc-provider reads at most 56 KiB of a body and calls anything longer unparseable (a 400); this says what it is. */
 const PROVIDER_BODY_LIMIT = 56 * 1024;
 
 /** Documents every client fetches and may keep for a few minutes (key rotation publishes keys well ahead). */
-const PUBLIC_DOCUMENTS = new Set(['/.well-known/openid-configuration', '/oauth/jwks.json']);
+const PUBLIC_DOCUMENTS = new Set([...DISCOVERY_PATHS, '/oauth/jwks.json']);
 
 /**
  * Hands provider paths to the current oidc-provider instance (a Koa app of its own, with its

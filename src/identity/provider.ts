@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Db } from '../db/database.ts';
 import type { Config } from '../config.ts';
@@ -24,6 +25,8 @@ export const OIDC_ROUTES = {
   introspection: '/oauth/introspect',
   end_session: '/oauth/logout',
 } as const;
+
+const COOKIE_NAMES = { session: 'rn_session', interaction: 'rn_interaction', resume: 'rn_interaction_resume' } as const;
 
 const DAY = 24 * 60 * 60;
 
@@ -115,11 +118,17 @@ export function providerConfiguration({ db }: ProviderDeps, keyring: Keyring, co
     pkce: { required: pkceRequired as any },
     extraClientMetadata: { properties: EXTRA_CLIENT_METADATA },
     routes: OIDC_ROUTES,
+    // OIDC Core §3.1.2.1: the authorization endpoint accepts POST (form-encoded) as well as GET;
+    // so does RP-initiated logout. A client site's form POST is a cross-site request, which
+    // carries only SameSite=None cookies: oidc-provider therefore requires the session cookie
+    // to be None (see keepSessionCookieUsableOnHttp for plain http).
+    enableHttpPostMethods: true,
     cookies: {
       keys: cookieKeys,
-      names: { session: 'rn_session', interaction: 'rn_interaction', resume: 'rn_interaction_resume' },
-      // Lax survives the top-level redirect back from a client site; secure follows the request protocol (TRUST_PROXY).
-      long: { httpOnly: true, sameSite: 'lax', signed: true },
+      names: COOKIE_NAMES,
+      // Secure follows the request protocol (TRUST_PROXY). The interaction cookies stay Lax: they
+      // are set by the authorize response and read only by our own pages and the same-site resume.
+      long: { httpOnly: true, sameSite: 'none', signed: true },
       short: { httpOnly: true, sameSite: 'lax', signed: true },
     },
     features: {
@@ -153,6 +162,20 @@ export function providerConfiguration({ db }: ProviderDeps, keyring: Keyring, co
 }
 
 /**
+ * Browsers drop a SameSite=None cookie that isn't Secure, and Secure can't be set over plain
+ * http (the local issuer): there the session cookie keeps SameSite=Lax, as before POST was
+ * enabled, so signing in still works in development; only a cross-site POST then starts
+ * without the session (the user signs in again). Over https it is `SameSite=None; Secure`.
+ */
+function keepSessionCookieUsableOnHttp(ctx: { secure: boolean; res: ServerResponse }, sessionCookie: string): void {
+  if (ctx.secure) return;
+  const cookies = ctx.res.getHeader('set-cookie');
+  if (!Array.isArray(cookies)) return;
+  ctx.res.setHeader('set-cookie', cookies.map((line) =>
+    line.startsWith(`${sessionCookie}=`) || line.startsWith(`${sessionCookie}.sig=`) ? line.replace(/; samesite=none/i, '; samesite=lax') : line));
+}
+
+/**
  * Builds the provider for one keyring. Everything here is per instance (no global
  * patching): the client secret comparison and the response adjustments the contract needs.
  */
@@ -165,11 +188,24 @@ export function buildProvider(deps: ProviderDeps, keyring: Keyring, cookieKeys: 
     return typeof this.clientSecret === 'string' && typeof actual === 'string' && sameSecret(this.clientSecret, hashSecret(actual));
   };
 
+  // OIDC Core §12.2: an ID token from a refresh answers no authentication request, so it
+  // carries no nonce (oidc-provider copies the original request's nonce into it).
+  const setIdTokenClaim = provider.IdToken.prototype.set;
+  provider.IdToken.prototype.set = function set(this: { ctx?: KoaContextWithOIDC }, key: string, value: unknown) {
+    if (key === 'nonce' && this.ctx?.oidc?.params?.grant_type === 'refresh_token') return;
+    setIdTokenClaim.call(this, key, value);
+  };
+
   provider.use(async (ctx, next) => {
     await next();
+    keepSessionCookieUsableOnHttp(ctx, COOKIE_NAMES.session);
     const route = (ctx as unknown as KoaContextWithOIDC).oidc?.route;
     if (route === 'discovery' && ctx.status === 200) {
-      (ctx.body as Record<string, unknown>).scopes_supported = [...AVAILABLE_SCOPES];
+      const body = ctx.body as Record<string, unknown>;
+      body.scopes_supported = [...AVAILABLE_SCOPES];
+      // oidc-provider lists `sid`, but puts it into ID tokens only for front- or back-channel
+      // logout or when asked for with the claims parameter, none of which is enabled here.
+      body.claims_supported = (body.claims_supported as string[]).filter((claim) => claim !== 'sid');
     } else if (route === 'revocation' && ctx.status === 200) {
       ctx.body = { success: true }; // the contract answers SuccessEnvelope, not RFC 7009's empty body
     } else if (route === 'authorization' && ctx.method === 'GET' && ctx.status === 303) {

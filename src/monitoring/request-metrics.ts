@@ -1,11 +1,11 @@
 import type { Context, Middleware } from 'koa';
 import { UNANSWERED_ROUTE } from '../contract/api-router.ts';
 import { OIDC_ROUTES } from '../identity/provider.ts';
-import { servedByProvider } from '../identity/provider-mount.ts';
+import { DISCOVERY_PATHS, servedByProvider } from '../identity/provider-mount.ts';
 import type { Metrics } from './metrics.ts';
 
 /** oidc-provider's fixed endpoint paths name themselves; its other paths carry ids (`/oauth/authorize/:uid`). */
-const OIDC_ENDPOINTS = new Set<string>(['/.well-known/openid-configuration', ...Object.values(OIDC_ROUTES)]);
+const OIDC_ENDPOINTS = new Set<string>([...DISCOVERY_PATHS, ...Object.values(OIDC_ROUTES)]);
 
 type RoutedContext = Context & { _matchedRoute?: string; _matchedRouteName?: string };
 

@@ -20,7 +20,7 @@ const P = 'planned' as const;
 // [scope, category, status, sensitive, description]
 const ROWS: [string, string, ScopeStatus, boolean, string][] = [
   ['openid', 'Identity', A, false, 'Sign you in and identify your account'],
-  ['profile', 'Identity', A, false, 'Read your name'],
+  ['profile', 'Identity', A, false, 'Read your name, username and time zone'],
   ['email', 'Identity', A, false, 'Read your email address and whether it is verified'],
   ['offline_access', 'Identity', A, false, 'Stay signed in: keep access while you are away'],
   ['user.profile.read', 'Identity', A, false, 'Read your user profile'],
@@ -106,7 +106,9 @@ export const findScope = (scope: string): ScopeCatalogItem | undefined => BY_NAM
  */
 export const SCOPE_CLAIMS: Readonly<Record<string, string[]>> = Object.freeze({
   openid: ['sub'],
-  profile: ['name'],
+  // The OIDC Core §5.4 profile claims the account has: its workspace username, the tenant's
+  // time zone, and when the account last changed. No given_name/family_name: accounts have one name.
+  profile: ['name', 'preferred_username', 'zoneinfo', 'updated_at'],
   email: ['email', 'email_verified'],
   'tenant.read': ['tenant_id', 'tenant_slug'],
   'roles.read': ['roles'],

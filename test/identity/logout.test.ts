@@ -31,4 +31,25 @@ describe('Login with Ringnity: RP-initiated logout', () => {
 
     expect((await silent()).get('error')).to.equal('login_required');
   });
+
+  it('accepts the logout request as a form POST too, then ends the session the same way', async () => {
+    const tenant = await app.seed.tenant();
+    const user = await app.seed.account(tenant.id);
+    const client = await app.seed.oauthClient(tenant.id, { allowedScopes: ['openid'] });
+    const config = await relyingParty(app, client);
+    const { browser, tokens } = await codeFlow(app, config, user, { scope: 'openid' });
+
+    const ask = await browser.fetch(`${app.url}/oauth/logout`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ id_token_hint: tokens.id_token!, client_id: client.clientId }),
+    });
+    expect(ask.status).to.equal(200);
+    expectContract({ status: ask.status, body: ask.html, headers: ask.headers }, 'startRingnityLogoutWithForm');
+    expect(ask.html).to.include('Sign out?');
+
+    const confirm = await browser.submit(ask.html, `${app.url}/oauth/logout`, '/confirm', { logout: 'yes' });
+    expect(confirm.url).to.equal(`${app.url}/oauth/logout/success`);
+    const silent = await authorizationRequest(config, { scope: 'openid', prompt: 'none' });
+    expect(new URL((await browser.follow(silent.url.href)).url).searchParams.get('error')).to.equal('login_required');
+  });
 });

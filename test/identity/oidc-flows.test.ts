@@ -233,6 +233,22 @@ describe('Login with Ringnity: flows', () => {
     expect(tokens.claims()!.email).to.equal(tenant.ownerEmail);
   });
 
+  it('issues a refreshed ID token without the nonce of the original request (OIDC Core §12.2)', async () => {
+    const tenant = await app.seed.tenant();
+    const user = await app.seed.account(tenant.id);
+    const client = await app.seed.oauthClient(tenant.id, { type: 'public', allowedScopes: ['openid', 'offline_access'] });
+    const config = await relyingParty(app, client);
+    const { tokens, request } = await codeFlow(app, config, user, { scope: 'openid offline_access', prompt: 'consent' });
+    expect(tokens.claims()!.nonce).to.equal(request.nonce);
+
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    const claims = refreshed.claims()!;
+    expect(claims.sub).to.equal(user.id);
+    expect(claims).to.not.have.property('nonce');
+    // A second refresh (from the rotated token) as well.
+    expect((await oidc.refreshTokenGrant(config, refreshed.refresh_token!)).claims()).to.not.have.property('nonce');
+  });
+
   it('introspects tokens for confidential clients only', async () => {
     const tenant = await app.seed.tenant();
     const user = await app.seed.account(tenant.id);

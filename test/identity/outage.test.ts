@@ -92,6 +92,7 @@ describe('Login with Ringnity: database outage', function () {
   /** An authorize request on the outage app, followed to its login page while the database is up. */
   async function loginPage() {
     const browser = new Browser(outage!.url);
+    browser.issuerOrigin = new URL(app.deps.config.issuer).origin; // the outage process answers for the shared issuer
     const url = `/oauth/authorize?${new URLSearchParams({
       client_id: fixture.clientId, redirect_uri: CALLBACK, response_type: 'code', scope: 'openid profile', prompt: 'login',
       code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256',

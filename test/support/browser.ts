@@ -10,6 +10,8 @@ type Cookie = { name: string; value: string; path: string };
  */
 export class Browser {
   private cookies: Cookie[] = [];
+  /** Every Set-Cookie line received, attributes included, for tests of the cookies themselves. */
+  readonly setCookieLines: string[] = [];
 
   // One browser is one client: its own address (honoured by apps that trust the proxy headers).
   constructor(readonly origin: string, private readonly headers: Record<string, string> = { 'x-forwarded-for': clientAddress() }) {}
@@ -20,6 +22,7 @@ export class Browser {
 
   private store(res: Response, requestPath: string) {
     for (const line of res.headers.getSetCookie()) {
+      this.setCookieLines.push(line);
       const [pair, ...attrs] = line.split(';').map((s) => s.trim());
       const eq = pair.indexOf('=');
       const name = pair.slice(0, eq);
@@ -30,6 +33,16 @@ export class Browser {
       this.cookies = this.cookies.filter((c) => !(c.name === name && c.path === path));
       if (!expired && value) this.cookies.push({ name, value, path });
     }
+  }
+
+  /**
+   * Another origin that reaches this same server, as one issuer in front of several processes
+   * does: a process that is not at the issuer's address still redirects to the issuer.
+   */
+  issuerOrigin?: string;
+
+  private routed(url: URL): URL {
+    return this.issuerOrigin && url.origin === this.issuerOrigin ? new URL(url.pathname + url.search, this.origin) : url;
   }
 
   clearCookies() {
@@ -54,7 +67,7 @@ export class Browser {
     let current = url;
     let res = await this.fetch(current, init);
     for (let hops = 0; hops < 10 && res.status >= 300 && res.status < 400; hops++) {
-      const next = new URL(res.headers.get('location')!, current);
+      const next = this.routed(new URL(res.headers.get('location')!, current));
       if (next.origin !== this.origin) return { res, url: next.href };
       current = next.href;
       res = await this.fetch(current);

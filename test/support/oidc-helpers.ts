@@ -15,6 +15,8 @@ export async function relyingParty(app: TestApp, client: SeededClient, auth: 'ba
 
 export type AuthorizeOptions = {
   scope?: string; pkce?: boolean; prompt?: string; redirectUri?: string; extra?: Record<string, string>;
+  /** POST sends the authorization request form-encoded (OIDC Core §3.1.2.1), as a client site's form would. */
+  method?: 'GET' | 'POST';
 };
 
 /** Starts an authorization request; returns the URL and the values the RP must remember. */
@@ -32,8 +34,10 @@ export async function authorizationRequest(config: oidc.Configuration, options: 
 }
 
 /** Signs in through the HTML pages (login, then consent when asked); returns the callback URL. */
-export async function signIn(browser: Browser, authorizeUrl: URL, login: string, password: string): Promise<string> {
-  let step = await browser.follow(authorizeUrl.href);
+export async function signIn(browser: Browser, authorizeUrl: URL, login: string, password: string, method: 'GET' | 'POST' = 'GET'): Promise<string> {
+  let step = method === 'GET' ? await browser.follow(authorizeUrl.href) : await browser.follow(authorizeUrl.origin + authorizeUrl.pathname, {
+    method: 'POST', body: authorizeUrl.searchParams, headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
   if (step.res.status === 200 && step.res.html.includes('/login"')) {
     step = await browser.submit(step.res.html, step.url, '/login', { login, password });
   }
@@ -50,7 +54,7 @@ export async function signIn(browser: Browser, authorizeUrl: URL, login: string,
 export async function codeFlow(app: TestApp, config: oidc.Configuration, account: { username: string; password: string }, options: AuthorizeOptions = {}) {
   const request = await authorizationRequest(config, options);
   const browser = new Browser(app.url);
-  const callback = await signIn(browser, request.url, account.username, account.password);
+  const callback = await signIn(browser, request.url, account.username, account.password, options.method);
   const tokens = await oidc.authorizationCodeGrant(config, new URL(callback), {
     pkceCodeVerifier: request.verifier, expectedState: request.state, expectedNonce: request.nonce,
   });
