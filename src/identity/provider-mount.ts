@@ -17,6 +17,30 @@ export const servedByProvider = (path: string) =>
 /** oidc-provider reads at most 56 KiB of a body and calls anything longer unparseable (a 400); this says what it is. */
 const PROVIDER_BODY_LIMIT = 56 * 1024;
 
+/** The methods of the endpoints that take only some (the provider answers any other with a bare 404). */
+const METHODS: Record<string, string[]> = {
+  '/oauth/token': ['POST'], '/oauth/revoke': ['POST'], '/oauth/introspect': ['POST'], '/oauth/userinfo': ['GET', 'POST'],
+  '/oauth/jwks.json': ['GET'], ...Object.fromEntries(DISCOVERY_PATHS.map((path) => [path, ['GET']])),
+};
+
+/**
+ * What the provider would answer badly, answered first in the OAuth error format: a method the
+ * endpoint does not take (405 with Allow; CORS preflights pass), a body over what it reads
+ * (413 rather than its "failed to parse"), control characters in the query.
+ */
+function refusal(ctx: Context): { status: number; description: string; allow?: string[] } | undefined {
+  const allowed = METHODS[ctx.path];
+  const method = ctx.method === 'HEAD' ? 'GET' : ctx.method;
+  if (allowed && method !== 'OPTIONS' && !allowed.includes(method)) {
+    return { status: 405, description: `${ctx.path} takes ${allowed.join(' or ')}`, allow: allowed };
+  }
+  if (ctx.request.length > PROVIDER_BODY_LIMIT) return { status: 413, description: 'the request body is too large' };
+  if (Object.values(ctx.query).flat().some((v) => v !== undefined && hasControlCharacter(v))) {
+    return { status: 400, description: 'parameters must not contain control characters' };
+  }
+  return undefined;
+}
+
 /** Documents every client fetches and may keep for a few minutes (key rotation publishes keys well ahead). */
 const PUBLIC_DOCUMENTS = new Set([...DISCOVERY_PATHS, '/oauth/jwks.json']);
 
@@ -29,14 +53,11 @@ export function providerMount(holder: ProviderHolder, issuer: string) {
   const { host } = new URL(issuer);
   return async function oidcProvider(ctx: Context, next: Next): Promise<void> {
     if (!servedByProvider(ctx.path)) return next();
-    if (ctx.request.length > PROVIDER_BODY_LIMIT) {
-      ctx.status = 413;
-      ctx.body = { error: 'invalid_request', error_description: 'the request body is too large' };
-      return;
-    }
-    if (Object.values(ctx.query).flat().some((v) => v !== undefined && hasControlCharacter(v))) {
-      ctx.status = 400;
-      ctx.body = { error: 'invalid_request', error_description: 'parameters must not contain control characters' };
+    const refused = refusal(ctx);
+    if (refused) {
+      ctx.status = refused.status;
+      if (refused.allow) ctx.set('Allow', refused.allow.join(', '));
+      ctx.body = { error: 'invalid_request', error_description: refused.description };
       return;
     }
     let handle;

@@ -69,6 +69,16 @@ describe('error envelopes', () => {
     expect(res.body.error).to.equal('invalid_request');
   });
 
+  it('answers a method an OAuth endpoint does not take with 405, Allow and an OAuth error', async () => {
+    for (const [method, path, allow] of [['GET', '/oauth/token', 'POST'], ['PUT', '/oauth/userinfo', 'GET, POST'], ['GET', '/oauth/revoke', 'POST'],
+      ['DELETE', '/oauth/introspect', 'POST'], ['POST', '/oauth/jwks.json', 'GET']] as const) {
+      const res = await app.request(path, { method });
+      expect(res.status, `${method} ${path}`).to.equal(405);
+      expect(res.headers.get('allow')).to.equal(allow);
+      expect(res.body.error).to.equal('invalid_request');
+    }
+  });
+
   it('lists every violation of the operation schema in details', async () => {
     const res = await request(probe.url, '/api/auth/owner-login', { method: 'POST', json: { email: 'not-an-email', extra: 1 } });
     expect(res.status).to.equal(400);
