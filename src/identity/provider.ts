@@ -80,14 +80,25 @@ function grantLoader(db: Db) {
   };
 }
 
-/** The HTML page for browsers; API clients that ask for JSON get the contract's OAuthError. */
-async function renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }): Promise<void> {
+/** oidc-provider's own names for errors RFC 6749 §4.1.2.1 calls `invalid_request` (with a description saying which). */
+const RFC6749_CODE: Record<string, string> = { invalid_redirect_uri: 'invalid_request' };
+
+/**
+ * An error that cannot be sent back to the client: an HTML page for browsers, titled for what
+ * the user was doing; API clients that ask for JSON get the contract's OAuthError.
+ */
+async function renderError(ctx: KoaContextWithOIDC, raw: { error: string; error_description?: string }): Promise<void> {
   const status = ctx.status;
+  const out = { ...raw, error: RFC6749_CODE[raw.error] ?? raw.error };
   if (ctx.accepts('html', 'json') === 'json') {
     ctx.body = out;
     return;
   }
-  await renderView(ctx as any, 'error', { title: 'Sign-in problem', error: out.error, description: out.error_description ?? '' }, status);
+  const loggingOut = ctx.oidc?.route?.startsWith('end_session');
+  await renderView(ctx as any, 'error', {
+    title: loggingOut ? 'Sign-out problem' : 'Sign-in problem', error: out.error, description: out.error_description ?? '',
+    fallback: loggingOut ? 'Something went wrong while signing out.' : 'Something went wrong while signing in.',
+  }, status);
 }
 
 async function logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void> {

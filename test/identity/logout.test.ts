@@ -52,4 +52,12 @@ describe('Login with Ringnity: RP-initiated logout', () => {
     const silent = await authorizationRequest(config, { scope: 'openid', prompt: 'none' });
     expect(new URL((await browser.follow(silent.url.href)).url).searchParams.get('error')).to.equal('login_required');
   });
+
+  it('shows a logout error on a page titled for signing out', async () => {
+    const res = await fetch(`${app.url}/oauth/logout?id_token_hint=not-a-token`, { headers: { accept: 'text/html' } });
+    expect(res.status).to.equal(400);
+    const html = await res.text();
+    expect(html).to.include('Sign-out problem');
+    expect(html).to.not.include('Sign-in problem');
+  });
 });

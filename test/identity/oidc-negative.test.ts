@@ -35,9 +35,12 @@ describe('Login with Ringnity: refusals', () => {
     expect(res.headers.get('location')).to.equal(null);
     expect(res.headers.get('content-type')).to.match(/text\/html/);
     expect(res.html).to.include('redirect_uri');
+    expect(res.html).to.include('Sign-in problem');
+    expect(res.html).to.include('Error code: invalid_request'); // RFC 6749 §4.1.2.1, not a library-made code
 
     const json = await app.request(request.url.pathname + request.url.search, { headers: { accept: 'application/json' } });
-    expect(json.body.error).to.equal('invalid_redirect_uri');
+    expect(json.body.error).to.equal('invalid_request');
+    expect(json.body.error_description).to.match(/redirect_uri/);
     expect(json.status).to.equal(400);
     expectContract(json, 'authorizeWithRingnity');
   });
