@@ -2634,7 +2634,7 @@ export interface components {
         };
         OAuthError: {
             /** @enum {string} */
-            error: "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client" | "unsupported_grant_type" | "invalid_scope" | "temporarily_unavailable" | "access_denied" | "invalid_token" | "insufficient_scope" | "login_required" | "consent_required" | "interaction_required" | "unsupported_token_type" | "server_error" | "quota_exceeded" | "invalid_redirect_uri";
+            error: "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client" | "unsupported_grant_type" | "invalid_scope" | "temporarily_unavailable" | "access_denied" | "invalid_token" | "insufficient_scope" | "login_required" | "consent_required" | "interaction_required" | "unsupported_token_type" | "server_error" | "quota_exceeded";
             error_description?: string;
             state?: string;
         };
