@@ -144,6 +144,8 @@ export function providerConfiguration({ db }: ProviderDeps, keyring: Keyring, co
     },
     features: {
       devInteractions: { enabled: false },
+      // Sender-constrained tokens are not offered yet: off, so discovery does not advertise them.
+      dPoP: { enabled: false },
       introspection: { enabled: true, allowedPolicy: introspectionAllowed as any },
       revocation: { enabled: true, allowedPolicy: revocationAllowed as any },
       rpInitiatedLogout: { enabled: true, logoutSource: logoutSource as any, postLogoutSuccessSource: postLogoutSuccessSource as any },

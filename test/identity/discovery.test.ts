@@ -18,6 +18,11 @@ describe('Login with Ringnity: authorization server metadata', () => {
     expect(oauth.body.scopes_supported).to.not.include('billing.write');
   });
 
+  it('advertises no DPoP, which is not offered', async () => {
+    const res = await app.request('/.well-known/openid-configuration');
+    expect(res.body).to.not.have.property('dpop_signing_alg_values_supported');
+  });
+
   it('lets a stock OAuth 2.0 client configure itself from it', async () => {
     const tenant = await app.seed.tenant();
     const client = await app.seed.oauthClient(tenant.id, { type: 'public', allowedScopes: ['openid'] });
