@@ -65,7 +65,7 @@ function validateInput(contract: Contract, op: Operation, policy: InputPolicy = 
     const body = (ctx.request as { body?: unknown }).body;
     const problems = [
       // First, and for every operation: a NUL byte must never reach the database (a 500 there).
-      ...controlCharacterProblems({ path: params, query, body }, 'request').map((p) => p.replace(/^request\./, '')),
+      ...controlCharacterProblems(params, 'path'), ...controlCharacterProblems(query, 'query'), ...controlCharacterProblems(body, 'body'),
       ...(checkPath(params) ? [] : describeErrors('path', checkPath.errors)),
       ...(checkQuery(query) ? [] : describeErrors('query', checkQuery.errors)),
       ...bodyProblems(op, checkBody || undefined, ctx, body),
