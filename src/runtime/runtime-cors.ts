@@ -7,6 +7,10 @@ import { originDomain } from '../tenants/domains.ts';
 /** Where browsers call the runtime from customer sites (the dashboard's /api/sdk/developer is not among them). */
 const RUNTIME_PATHS = ['/api/sdk/health', '/api/sdk/bootstrap', '/api/sdk/session', '/api/sdk/devices/', '/api/chat/', '/api/calls/', '/api/ai/', '/api/agent-sdk/', '/api/admin-sdk/'];
 
+/** The refusal of a browser origin its workspace does not allow (by domain, when it has one). */
+export const originNotAllowed = (origin: string, domain: string | undefined) =>
+  apiError('SDK_ORIGIN_NOT_ALLOWED', `${domain ?? origin} is not an allowed domain of this workspace`);
+
 /**
  * Lets the page at the request's Origin read this answer. Called by whoever checked the
  * origin against a tenant: bootstrap and session creation (the tenant's allowed domains) and

@@ -7,7 +7,7 @@ import { requestActor } from '../http/request-actor.ts';
 import { isDomainAllowed } from '../tenants/allowed-domains.ts';
 import { originDomain } from '../tenants/domains.ts';
 import { isTenantActive } from '../tenants/tenants.ts';
-import { allowCorsOrigin } from './runtime-cors.ts';
+import { allowCorsOrigin, originNotAllowed } from './runtime-cors.ts';
 import { RUNTIME_SCOPE_OF_OPERATION, kindsHolding, scopesAllowed, type RuntimeKind } from './runtime-scopes.ts';
 import { verifyRuntimeToken, type RuntimeClaims } from './runtime-tokens.ts';
 
@@ -61,7 +61,7 @@ export function runtimeBearerScheme({ db, keys, config }: Pick<AppDeps, 'db' | '
         if (!claims.origin && origin) {
           const domain = originDomain(origin);
           if (!domain || !await isDomainAllowed(db, domain, claims.tenantId)) {
-            throw apiError('SDK_ORIGIN_NOT_ALLOWED', `${domain ?? origin} is not an allowed domain of this workspace`);
+            throw originNotAllowed(origin, domain);
           }
           allowCorsOrigin(ctx, origin);
         }

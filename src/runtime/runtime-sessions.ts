@@ -4,6 +4,7 @@ import { isDomainCovered, originDomain } from '../tenants/domains.ts';
 import { capabilitiesOf } from '../tenants/service-capabilities.ts';
 import { findRuntimeTenant, type RuntimeTenant } from '../tenants/tenants.ts';
 import type { RuntimeLimits } from './rate-limits.ts';
+import { originNotAllowed } from './runtime-cors.ts';
 import { VISITOR_SCOPES } from './runtime-scopes.ts';
 import {
   DEFAULT_TOKEN_SECONDS, MAX_TOKEN_SECONDS, signRuntimeToken, verifyContextToken, type IssuedToken, type VisitorIdentity,
@@ -32,7 +33,7 @@ function allowedOrigin(origin: string | undefined, { allowedDomains }: RuntimeTe
   if (!origin) return undefined;
   const domain = originDomain(origin);
   if (!domain || !isDomainCovered(allowedDomains, domain)) {
-    throw apiError('SDK_ORIGIN_NOT_ALLOWED', `${domain ?? origin} is not an allowed domain of this workspace`);
+    throw originNotAllowed(origin, domain);
   }
   return origin;
 }
