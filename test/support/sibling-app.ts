@@ -1,6 +1,7 @@
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startServer } from '../../src/server.ts';
+import { expectContractFor } from './contract.ts';
 import { request, testEnv, type TestApp, type TestResponse } from './test-app.ts';
 
 export type SiblingApp = { request(path: string, init?: RequestInit & { json?: unknown }): Promise<TestResponse>; stop(): Promise<void> };
@@ -15,5 +16,13 @@ export async function startSiblingApp(app: TestApp, env: Record<string, string>)
   const config = loadConfig(testEnv({ ISSUER: app.deps.config.issuer, ...env }));
   const database = { db: app.deps.db, backend: app.backend, close: async () => {} };
   const running = await startServer(config, createLogger(config), { database });
-  return { request: (p, init) => request(running.url, p, init), stop: () => running.stop() };
+  return {
+    // Validated against the contract like the shared app's answers.
+    request: async (p, init) => {
+      const res = await request(running.url, p, init);
+      expectContractFor(init?.method ?? 'GET', p, res);
+      return res;
+    },
+    stop: () => running.stop(),
+  };
 }
