@@ -19,6 +19,8 @@ import { serverApiRoutes } from './server-api/routes.ts';
 import { developerRoutes } from './developer/routes.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
 import { contactRoutes } from './contacts/routes.ts';
+import { conversationRoutes } from './conversations/routes.ts';
+import { callRoutes } from './calls/routes.ts';
 import { requestMetrics } from './monitoring/request-metrics.ts';
 import { monitoringRoutes } from './monitoring/routes.ts';
 
@@ -27,7 +29,10 @@ export type App = { koa: Koa; schemes: SecuritySchemes };
 
 /** The `/api` areas, one router each; every route in them is a contract operation. */
 export function apiAreas(deps: RouteDeps): Router[] {
-  return [runtimeRoutes(deps), dashboardAuthRoutes(deps), platformAuthRoutes(deps), serverApiRoutes(deps), contactRoutes(deps), webhookRoutes(deps), developerRoutes(deps)];
+  return [
+    runtimeRoutes(deps), dashboardAuthRoutes(deps), platformAuthRoutes(deps), serverApiRoutes(deps), contactRoutes(deps), webhookRoutes(deps), developerRoutes(deps),
+    conversationRoutes(deps), callRoutes(deps),
+  ];
 }
 
 /** How each of the contract's security schemes is checked: the one registry every operation's guard comes from. */

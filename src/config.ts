@@ -29,8 +29,15 @@ export type Config = Readonly<{
   metrics: Readonly<{ enabled: boolean; token: string | undefined }>;
   /** Limits on the public runtime, per minute: sessions per client IP and per tenant (all processes), bootstraps per IP (per process). */
   runtimeLimits: Readonly<{ sessionsPerIp: number; sessionsPerTenant: number; bootstrapsPerIp: number }>;
+  chat: ChatSettings;
   /** Webhook delivery (README "Webhooks"). */
   webhooks: WebhookSettings;
+}>;
+
+/** Visitor chat's rate limits (per minute, shared by every process), its upload cap and the calls' ring timeout. */
+export type ChatSettings = Readonly<{
+  conversationsPerVisitor: number; conversationsPerIp: number; messagesPerVisitor: number; messagesPerIp: number;
+  uploadsPerVisitor: number; attachmentMaxBytes: number; ringTimeoutSeconds: number;
 }>;
 
 export type WebhookSettings = Readonly<{
@@ -112,6 +119,16 @@ export function loadConfig(env: Env = process.env): Config {
     bootstrapsPerIp: readPositiveInt('SDK_BOOTSTRAPS_PER_IP_PER_MINUTE', env.SDK_BOOTSTRAPS_PER_IP_PER_MINUTE, 300, problems),
   });
 
+  const chat = Object.freeze({
+    conversationsPerVisitor: readPositiveInt('CHAT_CONVERSATIONS_PER_VISITOR_PER_MINUTE', env.CHAT_CONVERSATIONS_PER_VISITOR_PER_MINUTE, 10, problems),
+    conversationsPerIp: readPositiveInt('CHAT_CONVERSATIONS_PER_IP_PER_MINUTE', env.CHAT_CONVERSATIONS_PER_IP_PER_MINUTE, 30, problems),
+    messagesPerVisitor: readPositiveInt('CHAT_MESSAGES_PER_VISITOR_PER_MINUTE', env.CHAT_MESSAGES_PER_VISITOR_PER_MINUTE, 60, problems),
+    messagesPerIp: readPositiveInt('CHAT_MESSAGES_PER_IP_PER_MINUTE', env.CHAT_MESSAGES_PER_IP_PER_MINUTE, 600, problems),
+    uploadsPerVisitor: readPositiveInt('CHAT_UPLOADS_PER_VISITOR_PER_MINUTE', env.CHAT_UPLOADS_PER_VISITOR_PER_MINUTE, 10, problems),
+    attachmentMaxBytes: readPositiveInt('CHAT_ATTACHMENT_MAX_BYTES', env.CHAT_ATTACHMENT_MAX_BYTES, 10 * 1024 * 1024, problems),
+    ringTimeoutSeconds: readPositiveInt('CALL_RING_TIMEOUT_SECONDS', env.CALL_RING_TIMEOUT_SECONDS, 45, problems),
+  });
+
   const defaultPhoneRegion = (env.DEFAULT_PHONE_REGION || 'US').toUpperCase();
   if (!getSupportedRegionCodes().includes(defaultPhoneRegion)) {
     problems.push(`DEFAULT_PHONE_REGION must be a two-letter region code such as US or DE (got "${env.DEFAULT_PHONE_REGION}")`);
@@ -139,6 +156,7 @@ export function loadConfig(env: Env = process.env): Config {
     defaultPhoneRegion,
     metrics: Object.freeze({ enabled: nodeEnv !== 'production' || metricsToken !== undefined, token: metricsToken }),
     runtimeLimits,
+    chat,
     webhooks,
   });
 }

@@ -11,6 +11,7 @@ import { createPasswordChecker } from './accounts/password-check.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics } from './monitoring/metrics.ts';
 import { startDeliveryWorker, type DeliveryWorker } from './webhooks/delivery-worker.ts';
+import { startRingSweeper, type RingSweeper } from './calls/ring-sweeper.ts';
 
 export type RunningServer = {
   url: string;
@@ -51,20 +52,24 @@ export async function startServer(config: Config, logger: Logger, options: { dat
     const port = typeof address === 'object' && address ? address.port : config.port;
     // Every process delivers webhooks; started once the server is up, stopped before the database closes.
     const worker = startDeliveryWorker({ db: database.db, logger, settings: config.webhooks });
-    return { url: `http://localhost:${port}`, port, backend: database.backend, server, deps, schemes, stop: () => stop(server, database, worker) };
+    const sweeper = startRingSweeper({ db: database.db, logger, ringTimeoutSeconds: config.chat.ringTimeoutSeconds });
+    return {
+      url: `http://localhost:${port}`, port, backend: database.backend, server, deps, schemes, stop: () => stop(server, database, [worker, sweeper]),
+    };
   } catch (err) {
     await database.close();
     throw err;
   }
 }
 
-async function stop(server: Server, database: Database, worker: DeliveryWorker): Promise<void> {
+async function stop(server: Server, database: Database, background: (DeliveryWorker | RingSweeper)[]): Promise<void> {
   await Promise.all([
     new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
     }),
-    worker.stop(), // waits a bounded time for sends in flight and records them
+    // The delivery worker waits a bounded time for sends in flight and records them.
+    ...background.map((task) => task.stop()),
   ]);
   await database.close();
 }

@@ -150,3 +150,18 @@ async function writing<T>(db: Db, write: (trx: Knex.Transaction) => Promise<T>):
     throw err;
   }
 }
+
+/**
+ * The contact a verified person is: the one with their externalId, else the one with their
+ * email unless that contact belongs to another externalId (a clash is never resolved by guessing).
+ */
+export async function contactIdOf(db: Db, tenantId: string, person: { externalId: string | null; email: string | null }): Promise<string | undefined> {
+  const keys: ContactKeys = {
+    ...(person.externalId && { externalId: person.externalId }), ...(person.email && { email: person.email.toLowerCase() }),
+  };
+  const matches = await table.findByKeys(db, tenantId, keys);
+  const byExternalId = matches.find((m) => m.matched.includes('externalId'));
+  if (byExternalId) return byExternalId.contact.id;
+  const byEmail = matches.find((m) => m.matched.includes('email'));
+  return byEmail && (!byEmail.contact.externalId || !person.externalId) ? byEmail.contact.id : undefined;
+}

@@ -1321,6 +1321,50 @@ export interface paths {
         patch: operations["endCallSession"];
         trace?: never;
     };
+    "/calls/sessions/{callSessionId}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                callSessionId: components["parameters"]["CallSessionIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer a ringing call session.
+         * @description The first answer wins; a call already answered, ended or missed answers 409 `CONFLICT`. The party that started the call cannot answer it (403 `CALL_PERMISSION_DENIED`).
+         */
+        post: operations["answerCallSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Download a conversation attachment.
+         * @description For the conversation's visitor and the tenant's agents. Always a download (`Content-Disposition: attachment`, `X-Content-Type-Options: nosniff`), with the type read from the file's bytes when it was uploaded.
+         */
+        get: operations["downloadChatAttachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/chat/visitor/sessions": {
         parameters: {
             query?: never;
@@ -3374,6 +3418,11 @@ export interface components {
         };
         EndCallSessionRequest: {
             reason?: string;
+            /**
+             * @default ended
+             * @enum {string}
+             */
+            status?: "ended" | "failed";
             /** @description Visitor chat session token when called from public visitor runtime. */
             sessionToken?: string;
         };
@@ -3387,6 +3436,9 @@ export interface components {
         VisitorSessionRequest: {
             visitor?: components["schemas"]["VisitorIdentity"];
             metadata?: components["schemas"]["AnyObject"];
+            slug?: string;
+            apiKey?: string;
+            contextToken?: string;
         };
         VisitorSessionEnvelope: {
             /** @constant */
@@ -5620,6 +5672,52 @@ export interface operations {
             "4XX": components["responses"]["ErrorResponse"];
         };
     };
+    answerCallSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                callSessionId: components["parameters"]["CallSessionIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Call session answered. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallSessionEnvelope"];
+                };
+            };
+            "4XX": components["responses"]["ErrorResponse"];
+        };
+    };
+    downloadChatAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attachment's bytes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            "4XX": components["responses"]["ErrorResponse"];
+        };
+    };
     createVisitorChatSession: {
         parameters: {
             query?: never;
@@ -5642,6 +5740,7 @@ export interface operations {
                     "application/json": components["schemas"]["VisitorSessionEnvelope"];
                 };
             };
+            "4XX": components["responses"]["ErrorResponse"];
         };
     };
     createVisitorConversation: {
@@ -5666,6 +5765,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationEnvelope"];
                 };
             };
+            "4XX": components["responses"]["ErrorResponse"];
         };
     };
     getVisitorOpenTicket: {
@@ -5686,11 +5786,17 @@ export interface operations {
                     "application/json": components["schemas"]["TicketEnvelope"];
                 };
             };
+            "4XX": components["responses"]["ErrorResponse"];
         };
     };
     getVisitorChatAvailability: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Public tenant slug. */
+                slug?: components["parameters"]["TenantSlugQuery"];
+                /** @description Public widget/install key for legacy compatibility. */
+                apiKey?: components["parameters"]["PublicKeyQuery"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5706,6 +5812,7 @@ export interface operations {
                     "application/json": components["schemas"]["AvailabilityEnvelope"];
                 };
             };
+            "4XX": components["responses"]["ErrorResponse"];
         };
     };
     getVisitorConversation: {
@@ -5728,6 +5835,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationEnvelope"];
                 };
             };
+            "4XX": components["responses"]["ErrorResponse"];
         };
     };
     sendVisitorConversationMessage: {
@@ -5754,6 +5862,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageEnvelope"];
                 };
             };
+            "4XX": components["responses"]["ErrorResponse"];
         };
     };
     deleteVisitorConversationMessage: {
@@ -5777,6 +5886,7 @@ export interface operations {
                     "application/json": components["schemas"]["SuccessEnvelope"];
                 };
             };
+            "4XX": components["responses"]["ErrorResponse"];
         };
     };
     editVisitorConversationMessage: {
@@ -5804,6 +5914,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageEnvelope"];
                 };
             };
+            "4XX": components["responses"]["ErrorResponse"];
         };
     };
     createVisitorConversationAttachment: {
@@ -5830,11 +5941,14 @@ export interface operations {
                     "application/json": components["schemas"]["AttachmentEnvelope"];
                 };
             };
+            "4XX": components["responses"]["ErrorResponse"];
         };
     };
     uploadVisitorConversationAttachment: {
         parameters: {
-            query?: never;
+            query?: {
+                attachmentId?: string;
+            };
             header?: never;
             path: {
                 conversationId: components["parameters"]["ConversationIdPath"];
@@ -5859,6 +5973,7 @@ export interface operations {
                     "application/json": components["schemas"]["AttachmentEnvelope"];
                 };
             };
+            "4XX": components["responses"]["ErrorResponse"];
         };
     };
     createVisitorConversationCallLink: {
@@ -5885,6 +6000,7 @@ export interface operations {
                     "application/json": components["schemas"]["CallLinkEnvelope"];
                 };
             };
+            "4XX": components["responses"]["ErrorResponse"];
         };
     };
     markChatMessageDelivered: {
@@ -5908,6 +6024,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReceiptEnvelope"];
                 };
             };
+            "4XX": components["responses"]["ErrorResponse"];
         };
     };
     markChatMessageRead: {
@@ -5931,6 +6048,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReceiptEnvelope"];
                 };
             };
+            "4XX": components["responses"]["ErrorResponse"];
         };
     };
     getAiVisitorRouting: {

@@ -19,7 +19,8 @@ export type OperationDeps = { contract: Contract; schemes: SecuritySchemes; inpu
  * one answer lists every problem. Without a policy: `VALIDATION_FAILED`, schema only.
  */
 export type InputPolicy = {
-  code?: ErrorCode;
+  /** The code of the answer; a function picks it from the problems (a missing id has its own code in some areas). */
+  code?: ErrorCode | ((problems: string[]) => ErrorCode);
   /** Problems beyond the schema. The input may have failed the schema too: check types before use. */
   rules?: (input: { params: Record<string, unknown>; query: Record<string, unknown>; body: unknown }) => string[];
 };
@@ -57,7 +58,9 @@ function validateInput(contract: Contract, op: Operation, policy: InputPolicy = 
   };
   const checkPath = contract.validator(paramSchema('path'), { coerce: true });
   const checkQuery = contract.validator(paramSchema('query'), { coerce: true });
-  const checkBody = op.requestBody?.schema && contract.validator(op.requestBody.schema);
+  // Only JSON bodies are parsed before the route; a multipart upload is read (and judged) by its route.
+  const json = op.requestBody?.contentTypes.includes('application/json');
+  const checkBody = json && op.requestBody?.schema && contract.validator(op.requestBody.schema);
 
   return async (ctx: Context, next: Next) => {
     const params = { ...(ctx.params as Record<string, string>) };
@@ -72,7 +75,10 @@ function validateInput(contract: Contract, op: Operation, policy: InputPolicy = 
     ];
     const input = { params, query, body: body ?? {} };
     problems.push(...(policy.rules?.(input) ?? []));
-    if (problems.length) throw apiError(policy.code ?? 'VALIDATION_FAILED', 'The request is invalid', { details: problems });
+    if (problems.length) {
+      const code = typeof policy.code === 'function' ? policy.code(problems) : policy.code;
+      throw apiError(code ?? 'VALIDATION_FAILED', 'The request is invalid', { details: problems });
+    }
     ctx.state.input = input;
     await next();
   };

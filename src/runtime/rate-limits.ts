@@ -1,5 +1,5 @@
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Config } from '../config.ts';
+import type { ChatSettings, Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { apiError } from '../http/api-error.ts';
 
@@ -31,9 +31,7 @@ function pgStoreClient(db: Db) {
  * its per-IP limit is kept in memory, per process, and costs no round trip.
  */
 export function runtimeLimits(db: Db, limits: Config['runtimeLimits']): RuntimeLimits {
-  const postgres = (keyPrefix: string, points: number) => new RateLimiterPostgres({
-    storeClient: pgStoreClient(db), storeType: 'pool', tableName: 'rate_limits', tableCreated: true, keyPrefix, points, duration: 60,
-  });
+  const postgres = sharedLimiter(db);
   const perIp = postgres('sdk-session-ip', limits.sessionsPerIp);
   const perTenant = postgres('sdk-session-tenant', limits.sessionsPerTenant);
   const bootstraps = new RateLimiterMemory({ keyPrefix: 'sdk-bootstrap-ip', points: limits.bootstrapsPerIp, duration: 60 });
@@ -44,6 +42,41 @@ export function runtimeLimits(db: Db, limits: Config['runtimeLimits']): RuntimeL
       await consume(perTenant, tenantId, 'Too many sessions for this workspace; try again later');
     },
     bootstrap: (ip) => consume(bootstraps, ip, 'Too many requests from this address; try again later'),
+  };
+}
+
+/** A per-minute limiter counted in PostgreSQL, so every process shares its counters. */
+const sharedLimiter = (db: Db) => (keyPrefix: string, points: number) => new RateLimiterPostgres({
+  storeClient: pgStoreClient(db), storeType: 'pool', tableName: 'rate_limits', tableCreated: true, keyPrefix, points, duration: 60,
+});
+
+export type ChatLimits = {
+  /** Counts one new conversation by this visitor from this address. */
+  conversation(visitorId: string, ip: string): Promise<void>;
+  /** Counts one message write (send, edit, delete) by this visitor from this address. */
+  message(visitorId: string, ip: string): Promise<void>;
+  /** Counts one attachment upload or declaration by this visitor. */
+  upload(visitorId: string): Promise<void>;
+};
+
+/** Public chat writes, limited per visitor and per address across all processes. */
+export function chatLimits(db: Db, settings: ChatSettings): ChatLimits {
+  const postgres = sharedLimiter(db);
+  const conversationsPerVisitor = postgres('chat-conversation-visitor', settings.conversationsPerVisitor);
+  const conversationsPerIp = postgres('chat-conversation-ip', settings.conversationsPerIp);
+  const messagesPerVisitor = postgres('chat-message-visitor', settings.messagesPerVisitor);
+  const messagesPerIp = postgres('chat-message-ip', settings.messagesPerIp);
+  const uploadsPerVisitor = postgres('chat-upload-visitor', settings.uploadsPerVisitor);
+  return {
+    conversation: async (visitorId, ip) => {
+      await consume(conversationsPerVisitor, visitorId, 'Too many new conversations; try again later');
+      await consume(conversationsPerIp, ip, 'Too many new conversations from this address; try again later');
+    },
+    message: async (visitorId, ip) => {
+      await consume(messagesPerVisitor, visitorId, 'Too many messages; slow down');
+      await consume(messagesPerIp, ip, 'Too many messages from this address; slow down');
+    },
+    upload: (visitorId) => consume(uploadsPerVisitor, visitorId, 'Too many uploads; try again later'),
   };
 }
 

@@ -11,6 +11,7 @@ export type RuntimeKind = (typeof RUNTIME_KINDS)[number];
 export const RUNTIME_SCOPES = {
   'devices:write': ['visitor', 'agent', 'admin'],
   'chat:write': ['visitor'],
+  'chat:attachments:read': ['visitor', 'agent'],
   'ai:chat': ['visitor'],
   'calls:write': ['visitor', 'agent'],
   'agent:profile:read': ['agent'],
@@ -29,10 +30,10 @@ export const isRuntimeScope = (scope: string): scope is RuntimeScope => Object.h
 export const kindsHolding = (scope: RuntimeScope): readonly RuntimeKind[] => RUNTIME_SCOPES[scope];
 
 /** Every visitor session gets the visitor scopes: a visitor has no role to narrow them. */
-export const VISITOR_SCOPES: readonly RuntimeScope[] = ['devices:write', 'chat:write', 'ai:chat', 'calls:write'];
+export const VISITOR_SCOPES: readonly RuntimeScope[] = ['devices:write', 'chat:write', 'chat:attachments:read', 'ai:chat', 'calls:write'];
 
 const AGENT_BASE: RuntimeScope[] = [
-  'devices:write', 'calls:write', 'agent:profile:read', 'agent:presence:write', 'agent:conversations:read', 'agent:conversations:write',
+  'devices:write', 'calls:write', 'chat:attachments:read', 'agent:profile:read', 'agent:presence:write', 'agent:conversations:read', 'agent:conversations:write',
 ];
 
 /** What an agent token may carry, by the account's role: assigning others' conversations is for supervisors and up. */
@@ -87,6 +88,8 @@ export const RUNTIME_SCOPE_OF_OPERATION: Readonly<Record<string, RuntimeScope>> 
   createCallSession: 'calls:write',
   getCallSession: 'calls:write',
   endCallSession: 'calls:write',
+  answerCallSession: 'calls:write',
+  downloadChatAttachment: 'chat:attachments:read',
   createVisitorChatSession: 'chat:write',
   createVisitorConversation: 'chat:write',
   getVisitorOpenTicket: 'chat:write',

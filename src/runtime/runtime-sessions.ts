@@ -38,6 +38,12 @@ function allowedOrigin(origin: string | undefined, { allowedDomains }: RuntimeTe
   return origin;
 }
 
+/** The workspace a page names, once its Origin is known to be allowed (no session yet: visitor chat's availability). */
+export async function runtimeTenantFor(deps: Deps, entry: RuntimeEntry, caller: RuntimeCaller): Promise<{ tenantId: string; origin?: string }> {
+  const runtime = await resolveTenant(deps, entry);
+  return { tenantId: runtime.tenant.id, origin: allowedOrigin(caller.origin, runtime) };
+}
+
 /** What a page needs before it starts: public tenant fields, branding, services and SDK settings. */
 export async function bootstrapRuntime(deps: Deps, entry: RuntimeEntry, caller: RuntimeCaller, debug: boolean) {
   const runtime = await resolveTenant(deps, entry);
@@ -82,7 +88,10 @@ export async function createRuntimeSession(deps: Deps, limits: RuntimeLimits, in
   const session: IssuedToken = await signRuntimeToken(deps.keys, deps.config.issuer, {
     kind: 'visitor', tenantId, subject: visitor.id, scopes: [...VISITOR_SCOPES], origin, verified: visitor.verified,
   }, DEFAULT_TOKEN_SECONDS);
-  return { origin, session: { sessionToken: session.token, expiresIn: session.expiresIn, expiresAt: session.expiresAt } };
+  return {
+    origin, tenantId, visitor: { id: visitor.id, verified: visitor.verified },
+    session: { sessionToken: session.token, expiresIn: session.expiresIn, expiresAt: session.expiresAt },
+  };
 }
 
 async function verifiedVisitor(deps: Deps, tenantId: string, contextToken: string): Promise<VisitorRecord> {

@@ -29,3 +29,10 @@ export async function upsertVerifiedVisitor(
     .returning(['id', 'external_id']);
   return { id: row.id, tenantId, verified: true, externalId: row.external_id };
 }
+
+export type Visitor = VisitorRecord & { email: string | null; name: string | null };
+
+export async function findVisitor(db: Db, tenantId: string, id: string): Promise<Visitor | undefined> {
+  const row = await db('visitors').where({ tenant_id: tenantId, id }).first('id', 'tenant_id', 'verified_key', 'external_id', 'email', 'name');
+  return row && { id: row.id, tenantId: row.tenant_id, verified: row.verified_key !== null, externalId: row.external_id, email: row.email, name: row.name };
+}

@@ -7,6 +7,14 @@ export const WEBHOOK_EVENT_TYPES = [
   'contact.created',
   'contact.updated',
   'contact.deleted',
+  'conversation.created',
+  'message.created',
+  'message.updated',
+  'message.deleted',
+  'call.started',
+  'call.answered',
+  'call.ended',
+  'call.missed',
   'webhook.test',
 ] as const;
 

@@ -1,4 +1,7 @@
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
@@ -21,8 +24,11 @@ export type TestApp = RunningServer & {
 
 let current: (TestApp & { closeDatabase(): Promise<void> }) | undefined;
 
+/** Files the apps of one run keep (attachments), shared by them like their database. */
+const DATA_DIR = mkdtempSync(path.join(os.tmpdir(), 'ringnity-test-'));
+
 export function testEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return { NODE_ENV: 'test', PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...WEBHOOK_TEST_ENV, ...extra };
+  return { NODE_ENV: 'test', PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', DATA_DIR, ...WEBHOOK_TEST_ENV, ...extra };
 }
 
 /**

@@ -33,7 +33,10 @@ describe('webhook endpoints', () => {
     expectContract(list, 'listWebhooks');
     expect(list.body.data.webhooks.map((w: { id: string }) => w.id)).to.deep.equal([webhook.id]);
     expect(JSON.stringify(list.body)).not.to.include(secret);
-    expect(list.body.data.availableEvents).to.have.members(['contact.created', 'contact.updated', 'contact.deleted', 'webhook.test']);
+    expect(list.body.data.availableEvents).to.have.members([
+      'contact.created', 'contact.updated', 'contact.deleted', 'conversation.created', 'message.created', 'message.updated', 'message.deleted',
+      'call.started', 'call.answered', 'call.ended', 'call.missed', 'webhook.test',
+    ]);
   });
 
   it('stores the signing secret encrypted, never in clear, and audits without it', async () => {

@@ -1,0 +1,153 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { Transform, type Readable } from 'node:stream';
+import busboy from 'busboy';
+import type { TenantActor } from '../audit/actor.ts';
+import type { Db } from '../db/database.ts';
+import { apiError } from '../http/api-error.ts';
+import type { AttachmentStore } from './attachment-store.ts';
+import * as table from './attachment-table.ts';
+import { ALLOWED_TYPES, SNIFF_BYTES, detectType, safeFilename } from './attachment-types.ts';
+import { senderOf, type Message, type Participant } from './conversation.ts';
+import { conversationFor } from './conversations.ts';
+import { writeMessage } from './messages.ts';
+
+export type Attachment = table.Attachment;
+export type AttachmentDeps = { db: Db; store: AttachmentStore; maxBytes: number };
+
+export const attachmentView = ({ tenantId: _t, uploader: _u, storageKey: _k, ...view }: table.StoredAttachment): Attachment => view;
+
+export type Declaration = { filename?: string; contentType?: string; size?: number; metadata?: Record<string, unknown> };
+
+/** The rules an upload is held to, shown with every declaration so a client can check before it sends. */
+const limitsOf = (maxBytes: number) => ({ maxBytes, allowedTypes: ALLOWED_TYPES });
+
+/** Announces an upload: checks what is declared against the limits and answers where to send the bytes. */
+export async function declareAttachment(deps: AttachmentDeps, who: Participant, conversationId: string, d: Declaration) {
+  if (d.size !== undefined && d.size > deps.maxBytes) throw tooLarge(deps.maxBytes);
+  if (d.contentType !== undefined && !ALLOWED_TYPES.includes(d.contentType.toLowerCase())) throw unsupported();
+  const conversation = await conversationFor(deps.db, who, conversationId);
+  if (conversation.status === 'closed') throw closed();
+  const attachment = await table.insert(deps.db, who.tenantId, conversation.conversationId, senderOf(who), {
+    id: crypto.randomUUID(), filename: d.filename?.trim() || 'attachment', contentType: d.contentType?.toLowerCase() ?? null,
+    size: d.size ?? null, metadata: d.metadata ?? {},
+  });
+  const uploadPath = `/api/chat/visitor/conversations/${conversation.conversationId}/attachments/upload?attachmentId=${attachment.attachmentId}`;
+  return { attachment: attachmentView(attachment), upload: { method: 'POST', path: uploadPath, field: 'file', ...limitsOf(deps.maxBytes) } };
+}
+
+export type Upload = { headers: IncomingHttpHeaders; body: Readable; attachmentId?: string };
+
+/**
+ * Receives one file (multipart field `file`), streamed to the store: past the size cap the
+ * upload stops with 413 (nothing more is read or kept); a type the bytes do not show to be
+ * allowed is a 415. A stored file becomes an `attachment` message of the conversation.
+ */
+export async function uploadAttachment(deps: AttachmentDeps, actor: TenantActor, who: Participant, conversationId: string, upload: Upload) {
+  const conversation = await conversationFor(deps.db, who, conversationId);
+  if (conversation.status === 'closed') throw closed();
+  const declared = upload.attachmentId ? await pendingDeclaration(deps.db, who, conversation.conversationId, upload.attachmentId) : undefined;
+  const id = declared?.attachmentId ?? crypto.randomUUID();
+  const key = `${who.tenantId}/${id}`;
+  const file = await fileOf(upload, deps.maxBytes);
+  const sniffed = sniff(file.stream);
+  const size = await deps.store.write(key, sniffed.stream).catch((err) => {
+    throw file.truncated() ? tooLarge(deps.maxBytes) : err;
+  });
+  if (file.truncated()) {
+    await deps.store.remove(key);
+    throw tooLarge(deps.maxBytes);
+  }
+  const type = await detectType(sniffed.head(), file.filename);
+  if (!type) {
+    await deps.store.remove(key);
+    throw unsupported();
+  }
+  const filename = safeFilename(file.filename || declared?.filename || 'attachment', type);
+  try {
+    return await deps.db.transaction(async (trx) => {
+      if (!declared) {
+        await table.insert(trx, who.tenantId, conversation.conversationId, senderOf(who), { id, filename, contentType: type.contentType, size, metadata: {} });
+      }
+      const { message } = await writeMessage(trx, actor, who, conversation.conversationId, {
+        body: filename, messageType: 'attachment', attachmentId: id, metadata: { attachmentId: id, filename, contentType: type.contentType, size },
+      });
+      const stored = await table.markStored(trx, who.tenantId, id, { contentType: type.contentType, size, storageKey: key, filename, messageId: message.messageId });
+      return { attachment: attachmentView(stored), message: message as Message };
+    });
+  } catch (err) {
+    await deps.store.remove(key);
+    throw err;
+  }
+}
+
+async function pendingDeclaration(db: Db, who: Participant, conversationId: string, id: string): Promise<table.StoredAttachment> {
+  const found = await table.find(db, who.tenantId, id);
+  const uploader = senderOf(who);
+  if (!found || found.conversationId !== conversationId || found.uploader.type !== uploader.type || found.uploader.id !== uploader.id) {
+    throw apiError('NOT_FOUND', 'Attachment not found');
+  }
+  if (found.status !== 'pending') throw apiError('CONFLICT', 'This attachment has already been uploaded');
+  return found;
+}
+
+/** The file part of a multipart body; `truncated()` tells, once it has been read, whether the cap cut it. */
+function fileOf(upload: Upload, maxBytes: number): Promise<{ stream: Readable; filename: string; truncated: () => boolean }> {
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: upload.headers, limits: { files: 1, fileSize: maxBytes, fields: 10, fieldSize: 1024, parts: 12 } });
+    } catch {
+      reject(apiError('UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data in the field "file"'));
+      return;
+    }
+    let truncated = false;
+    parser.on('file', (field, stream, info) => {
+      if (field !== 'file') {
+        stream.resume();
+        return;
+      }
+      stream.once('limit', () => {
+        truncated = true;
+        // Stop reading the request: what is past the cap is never received, let alone kept.
+        upload.body.unpipe(parser);
+        upload.body.pause();
+        stream.destroy(tooLarge(maxBytes));
+      });
+      resolve({ stream, filename: info.filename ?? '', truncated: () => truncated });
+    });
+    parser.once('error', () => reject(apiError('VALIDATION_FAILED', 'The multipart body is malformed')));
+    parser.once('close', () => reject(apiError('VALIDATION_FAILED', 'The multipart body has no field "file"')));
+    upload.body.pipe(parser);
+  });
+}
+
+/** Passes the stream through, keeping its first bytes for type detection. */
+function sniff(source: Readable): { stream: Readable; head: () => Buffer } {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (kept < SNIFF_BYTES) {
+        chunks.push(chunk.subarray(0, SNIFF_BYTES - kept));
+        kept += Math.min(chunk.length, SNIFF_BYTES - kept);
+      }
+      done(null, chunk);
+    },
+  });
+  source.once('error', (err) => stream.destroy(err));
+  return { stream: source.pipe(stream), head: () => Buffer.concat(chunks) };
+}
+
+/** An attachment's bytes for a participant of its conversation, with what the download headers need. */
+export async function openAttachment(deps: AttachmentDeps, who: Participant, attachmentId: string) {
+  const attachment = await table.find(deps.db, who.tenantId, attachmentId);
+  if (!attachment || attachment.status !== 'stored' || !attachment.storageKey) throw apiError('NOT_FOUND', 'Attachment not found');
+  await conversationFor(deps.db, who, attachment.conversationId);
+  const bytes = await deps.store.read(attachment.storageKey);
+  if (!bytes) throw apiError('NOT_FOUND', 'Attachment not found');
+  return { attachment: attachmentView(attachment), ...bytes };
+}
+
+const closed = () => apiError('CONFLICT', 'This conversation is closed; start a new one');
+const tooLarge = (maxBytes: number) => apiError('PAYLOAD_TOO_LARGE', `Attachments are limited to ${maxBytes} bytes`);
+const unsupported = () => apiError('UNSUPPORTED_MEDIA_TYPE', `This file type is not allowed; allowed: ${ALLOWED_TYPES.join(', ')}`);

@@ -1,0 +1,84 @@
+import type { Db } from '../db/database.ts';
+import { iso, isUuid, json } from '../db/rows.ts';
+import type { Conversation, ConversationStatus } from './conversation.ts';
+
+type ConversationRow = {
+  id: string; tenant_id: string; number: string; visitor_id: string | null; contact_id: string | null;
+  department_id: string | null; assigned_agent_id: string | null; channel: string; status: ConversationStatus;
+  priority: string; subject: string | null; metadata: Record<string, unknown>; last_seq: string;
+  last_message_at: Date | null; created_at: Date; updated_at: Date;
+};
+
+/** A conversation with what services need beside the contract's fields. */
+export type StoredConversation = Conversation & { tenantId: string; lastSeq: number };
+
+const toConversation = (r: ConversationRow): StoredConversation => ({
+  conversationId: r.id,
+  conversationNumber: String(r.number),
+  ticketId: `T-${String(r.number).padStart(6, '0')}`,
+  ...(r.visitor_id !== null && { visitorId: r.visitor_id }),
+  ...(r.contact_id !== null && { contactId: r.contact_id }),
+  ...(r.department_id !== null && { departmentId: r.department_id }),
+  ...(r.assigned_agent_id !== null && { assignedAgentId: r.assigned_agent_id }),
+  channel: r.channel,
+  status: r.status,
+  priority: r.priority,
+  ...(r.subject !== null && { subject: r.subject }),
+  ...(r.last_message_at !== null && { lastMessageAt: iso(r.last_message_at)! }),
+  createdAt: iso(r.created_at)!,
+  updatedAt: iso(r.updated_at)!,
+  tenantId: r.tenant_id,
+  lastSeq: Number(r.last_seq),
+});
+
+export type NewConversation = {
+  id: string; visitorId: string; contactId: string | null; channel: string; subject: string | null; metadata: Record<string, unknown>;
+};
+
+/** Takes the tenant's next conversation number; the counter row stays locked until the transaction ends. */
+async function nextNumber(db: Db, tenantId: string): Promise<number> {
+  const { rows } = await db.raw<{ rows: { last_number: string }[] }>(
+    `INSERT INTO conversation_counters (tenant_id, last_number) VALUES (?, 1)
+     ON CONFLICT (tenant_id) DO UPDATE SET last_number = conversation_counters.last_number + 1
+     RETURNING last_number`, [tenantId]);
+  return Number(rows[0].last_number);
+}
+
+export async function insert(db: Db, tenantId: string, c: NewConversation): Promise<StoredConversation> {
+  const number = await nextNumber(db, tenantId);
+  const [row] = await db<ConversationRow>('conversations').insert({
+    id: c.id, tenant_id: tenantId, number: String(number), visitor_id: c.visitorId, contact_id: c.contactId, channel: c.channel,
+    subject: c.subject, metadata: json(c.metadata) as never,
+  }).returning('*');
+  return toConversation(row);
+}
+
+export async function find(db: Db, tenantId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<StoredConversation | undefined> {
+  if (!isUuid(id)) return undefined;
+  const query = db<ConversationRow>('conversations').where({ tenant_id: tenantId, id });
+  if (options.forUpdate) query.forUpdate();
+  const row = await query.first();
+  return row && toConversation(row);
+}
+
+/** The visitor's newest conversation still waiting for an answer (open or pending). */
+export async function newestOpenOf(db: Db, tenantId: string, visitorId: string): Promise<StoredConversation | undefined> {
+  const row = await db<ConversationRow>('conversations')
+    .where({ tenant_id: tenantId, visitor_id: visitorId }).whereIn('status', ['open', 'pending'])
+    .orderBy('created_at', 'desc').first();
+  return row && toConversation(row);
+}
+
+/**
+ * Makes room for one more message: the next sequence number, the new `lastMessageAt`,
+ * and the status the message leads to. The caller holds the row lock.
+ */
+export async function advance(db: Db, tenantId: string, id: string, status: ConversationStatus): Promise<StoredConversation> {
+  const [row] = await db<ConversationRow>('conversations').where({ tenant_id: tenantId, id })
+    .update({
+      last_seq: db.raw('last_seq + 1') as never, last_message_at: db.fn.now() as never, updated_at: db.fn.now() as never, status,
+      ...(status === 'open' && { resolved_at: null }),
+    })
+    .returning('*');
+  return toConversation(row);
+}

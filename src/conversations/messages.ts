@@ -1,0 +1,130 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { Knex } from 'knex';
+import type { TenantActor } from '../audit/actor.ts';
+import type { Db } from '../db/database.ts';
+import { apiError } from '../http/api-error.ts';
+import { emitEvent } from '../webhooks/outbox.ts';
+import { LIMITS, senderOf, type ConversationStatus, type Message, type MessageType, type Participant, type Sender } from './conversation.ts';
+import { conversationFor, conversationView } from './conversations.ts';
+import * as conversations from './conversation-table.ts';
+import * as facts from './fact-table.ts';
+import * as table from './message-table.ts';
+
+/** The contract's view: the stored message without what only services need. */
+export const messageView = ({ seq: _q, senderId: _i, sentAtDate: _d, ...view }: table.StoredMessage): Message => view;
+
+export type OutgoingMessage = {
+  body: string; messageType?: MessageType; metadata?: Record<string, unknown>; clientMessageId?: string; attachmentId?: string;
+};
+
+export type SendOutcome = { message: Message; replayed: boolean };
+
+/**
+ * Sends a message. With a `clientMessageId` it is idempotent: the conversation row is locked
+ * first, so concurrent retries run one after another and every one after the first finds the
+ * original and returns it; the same id with different content is a 409. A message to a
+ * resolved or pending conversation reopens it; a closed conversation takes none.
+ */
+export async function sendMessage(db: Db, actor: TenantActor, who: Participant, conversationId: string, out: OutgoingMessage): Promise<SendOutcome> {
+  return db.transaction((trx) => writeMessage(trx, actor, who, conversationId, out));
+}
+
+/** The send inside the caller's transaction (an upload writes its attachment with it). */
+export async function writeMessage(trx: Knex.Transaction, actor: TenantActor, who: Participant, conversationId: string, out: OutgoingMessage): Promise<SendOutcome> {
+  const conversation = await conversationFor(trx, who, conversationId, { forUpdate: true });
+  const sender = senderOf(who);
+  const messageType = out.messageType ?? 'text';
+  const metadata = out.metadata ?? {};
+  if (out.clientMessageId) {
+    const earlier = await table.findByClientId(trx, conversation.conversationId, sender, out.clientMessageId);
+    if (earlier) {
+      const same = earlier.body === out.body && earlier.messageType === messageType && isDeepStrictEqual(earlier.metadata, metadata);
+      if (!same) throw apiError('CONFLICT', 'This clientMessageId was already used for a different message');
+      return { message: messageView(earlier), replayed: true };
+    }
+  }
+  if (conversation.status === 'closed') throw closed();
+  const rating = messageType === 'rating' ? Number(metadata.score) : null;
+  if (rating !== null && await table.hasRating(trx, conversation.conversationId)) {
+    throw apiError('CONFLICT', 'This conversation has already been rated');
+  }
+  const status = statusAfter(conversation.status, sender);
+  const advanced = await conversations.advance(trx, actor.tenantId, conversation.conversationId, status);
+  const message = await table.insert(trx, actor.tenantId, conversation.conversationId, {
+    id: crypto.randomUUID(), seq: advanced.lastSeq, sender, senderContactId: sender.type === 'visitor' ? conversation.contactId ?? null : null,
+    messageType, body: out.body, metadata, clientMessageId: out.clientMessageId ?? null, attachmentId: out.attachmentId ?? null, rating,
+  });
+  await recordFacts(trx, actor.tenantId, advanced, conversation.status, message);
+  const view = messageView(message);
+  await emitEvent(trx, actor, 'message.created', { conversation: conversationView(advanced), message: view });
+  return { message: view, replayed: false };
+}
+
+/** A visitor's message reopens what was resolved and answers what was pending; others' messages move nothing but a resolution. */
+function statusAfter(status: ConversationStatus, sender: Sender): ConversationStatus {
+  if (status === 'resolved') return 'open';
+  if (status === 'pending' && sender.type === 'visitor') return 'open';
+  return status;
+}
+
+async function recordFacts(trx: Knex.Transaction, tenantId: string, c: conversations.StoredConversation, before: ConversationStatus, m: table.StoredMessage) {
+  const base = { conversationId: c.conversationId, departmentId: c.departmentId ?? null };
+  if (before === 'resolved') await facts.insert(trx, tenantId, { ...base, kind: 'reopened' });
+  if (m.senderType === 'visitor') await facts.insert(trx, tenantId, { ...base, kind: 'first_visitor_message' });
+  if (m.senderType === 'agent') {
+    // Seconds from the conversation's start to the first reply: the first-response time reports average.
+    const seconds = (m.sentAtDate.getTime() - Date.parse(c.createdAt)) / 1000;
+    await facts.insert(trx, tenantId, { ...base, kind: 'first_agent_reply', agentId: m.senderId, value: Math.max(0, seconds) });
+  }
+  if (m.rating !== undefined) await facts.insert(trx, tenantId, { ...base, kind: 'rating', agentId: c.assignedAgentId ?? null, value: m.rating });
+}
+
+export type MessageEdit = { body?: string; metadata?: Record<string, unknown> };
+
+/** Edits one's own text message within the edit window. */
+export async function editMessage(db: Db, actor: TenantActor, who: Participant, conversationId: string, messageId: string, edit: MessageEdit): Promise<Message> {
+  return db.transaction(async (trx) => {
+    const { message } = await ownMessage(trx, who, conversationId, messageId);
+    if (message.messageType !== 'text') throw apiError('CONFLICT', `A ${message.messageType} message cannot be edited`);
+    const edited = await table.update(trx, actor.tenantId, message.messageId, { body: edit.body ?? message.body, metadata: edit.metadata ?? message.metadata });
+    const view = messageView(edited);
+    await emitEvent(trx, actor, 'message.updated', { conversationId, message: view });
+    return view;
+  });
+}
+
+/** Deletes one's own message within the edit window: body and metadata go, the envelope and `deletedAt` stay. */
+export async function deleteMessage(db: Db, actor: TenantActor, who: Participant, conversationId: string, messageId: string): Promise<Message> {
+  return db.transaction(async (trx) => {
+    const { message } = await ownMessage(trx, who, conversationId, messageId);
+    if (message.messageType === 'rating') throw apiError('CONFLICT', 'A rating cannot be deleted');
+    const deleted = await table.softDelete(trx, actor.tenantId, message.messageId);
+    const view = messageView(deleted);
+    await emitEvent(trx, actor, 'message.deleted', { conversationId, message: { messageId: view.messageId, deletedAt: view.deletedAt } });
+    return view;
+  });
+}
+
+/** The participant's own, live message, still within the edit window, in a conversation that is not closed. */
+async function ownMessage(trx: Knex.Transaction, who: Participant, conversationId: string, messageId: string) {
+  const conversation = await conversationFor(trx, who, conversationId);
+  const message = await table.find(trx, who.tenantId, conversation.conversationId, messageId, { forUpdate: true });
+  if (!message || message.deletedAt) throw apiError('NOT_FOUND', 'Message not found');
+  const sender = senderOf(who);
+  if (message.senderType !== sender.type || message.senderId !== sender.id) throw apiError('FORBIDDEN', 'Only its author can change a message');
+  if (conversation.status === 'closed') throw closed();
+  if (Date.now() - message.sentAtDate.getTime() > LIMITS.editWindowSeconds * 1000) {
+    throw apiError('FORBIDDEN', `Messages can be changed for ${LIMITS.editWindowSeconds / 60} minutes after sending`);
+  }
+  return { conversation, message };
+}
+
+/** A message of the conversation the participant may see (for receipts and attachments). */
+export async function messageFor(db: Db, who: Participant, conversationId: string, messageId: string): Promise<table.StoredMessage> {
+  const conversation = await conversationFor(db, who, conversationId);
+  const message = await table.find(db, who.tenantId, conversation.conversationId, messageId);
+  if (!message) throw apiError('NOT_FOUND', 'Message not found');
+  return message;
+}
+
+const closed = () => apiError('CONFLICT', 'This conversation is closed; start a new one');
