@@ -28,3 +28,11 @@ export async function chatTenant(app: TestApp, plan = 'professional') {
   const agent = await app.seed.account(tenant.id, { role: 'agent' });
   return { tenant, agent };
 }
+
+/** An agent runtime token for an account of the tenant, minted by the customer's backend. */
+export async function agentTokenOf(app: TestApp, tenantId: string, agentId: string): Promise<string> {
+  const key = await app.seed.serverKey(tenantId, ['server:agent-token:write']);
+  const res = await app.request('/api/server/sdk-token/agent', { method: 'POST', headers: { authorization: `Bearer ${key.secret}` }, json: { agentId } });
+  if (res.status !== 201) throw new Error(`agent token: ${res.status} ${res.text}`);
+  return res.body.data.token;
+}

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { setTenantActive } from '../../src/tenants/tenants.ts';
 import { OPERATOR } from '../../src/audit/actor.ts';
 import { expectContract } from '../support/contract.ts';
+import { startSiblingApp } from '../support/sibling-app.ts';
 import { useTestApp } from '../support/test-app.ts';
 import { chatTenant, visitorOf, SESSION_HEADER } from './chat-support.ts';
 
@@ -179,7 +180,7 @@ describe('Visitor chat: sessions, conversations and messages', () => {
       expect(retries.map((r) => r.status)).to.deep.equal([201, 201, 201, 201, 201]);
       expect(new Set(retries.map((r) => r.body.data.message.messageId)).size).to.equal(1);
       expect(retries.filter((r) => r.headers.get('idempotent-replayed') === 'true')).to.have.length(4);
-      expect(await app.deps.db('messages').where({ conversation_id: conversationId }).count({ n: '*' }).first()).to.deep.equal({ n: 1 });
+      expect(await app.deps.db('messages').where({ conversation_id: conversationId })).to.have.length(1);
 
       const clash = await visitor.send(conversationId, { body: 'Different', clientMessageId: 'retry-1' });
       expect(clash.status).to.equal(409);
@@ -274,6 +275,31 @@ describe('Visitor chat: sessions, conversations and messages', () => {
       const closed = await visitor.send(conversationId, { body: 'Hello?' });
       expect(closed.status).to.equal(409);
       expect(closed.body.message).to.include('closed');
+    });
+  });
+
+  describe('rate limits', () => {
+    it('counts a visitor\'s messages and uploads across processes', async () => {
+      const sibling = await startSiblingApp(app, { CHAT_MESSAGES_PER_VISITOR_PER_MINUTE: '3', CHAT_UPLOADS_PER_VISITOR_PER_MINUTE: '1' });
+      try {
+        const { tenant } = await chatTenant(app);
+        const visitor = await visitorOf(app, tenant.slug);
+        const { conversationId } = await visitor.conversation();
+        await visitor.send(conversationId, { body: 'one' });
+        await visitor.send(conversationId, { body: 'two' });
+        const headers = { [SESSION_HEADER]: visitor.token };
+        const viaSibling = (path: string, json: object) => sibling.request(`/api/chat/visitor/conversations/${conversationId}/${path}`, { method: 'POST', headers, json });
+        expect((await viaSibling('messages', { body: 'three' })).status).to.equal(201);
+        const limited = await viaSibling('messages', { body: 'four' });
+        expect(limited.status).to.equal(429);
+        expect(limited.body.code).to.equal('RATE_LIMITED');
+        expect(Number(limited.headers.get('retry-after'))).to.be.greaterThan(0);
+        expect((await viaSibling('attachments', { filename: 'a.png' })).status).to.equal(201);
+        expect((await viaSibling('attachments', { filename: 'b.png' })).status).to.equal(429);
+        expect(await app.deps.db('messages').where({ conversation_id: conversationId })).to.have.length(3);
+      } finally {
+        await sibling.stop();
+      }
     });
   });
 
