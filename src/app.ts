@@ -21,6 +21,8 @@ import { webhookRoutes } from './webhooks/routes.ts';
 import { contactRoutes } from './contacts/routes.ts';
 import { conversationRoutes } from './conversations/routes.ts';
 import { callRoutes } from './calls/routes.ts';
+import { planContractRoutes } from './plans/routes.ts';
+import { billingRoutes } from './billing/routes.ts';
 import { requestMetrics } from './monitoring/request-metrics.ts';
 import { monitoringRoutes } from './monitoring/routes.ts';
 
@@ -30,7 +32,7 @@ export type App = { koa: Koa; schemes: SecuritySchemes };
 /** The `/api` areas, one router each; every route in them is a contract operation. */
 export function apiAreas(deps: RouteDeps): Router[] {
   return [
-    runtimeRoutes(deps), dashboardAuthRoutes(deps), platformAuthRoutes(deps), serverApiRoutes(deps), contactRoutes(deps), webhookRoutes(deps), developerRoutes(deps),
+    runtimeRoutes(deps), dashboardAuthRoutes(deps), platformAuthRoutes(deps), serverApiRoutes(deps), contactRoutes(deps), webhookRoutes(deps), developerRoutes(deps), planContractRoutes(deps), billingRoutes(deps),
     conversationRoutes(deps), callRoutes(deps),
   ];
 }

@@ -522,7 +522,13 @@ export interface paths {
     "/platform/ai-balance/{clientId}/top-up": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retried top-up safe: a second request with the same key for the same
+                 *     tenant applies nothing and answers the first result.
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 clientId: components["parameters"]["ClientIdPath"];
             };
@@ -2162,6 +2168,17 @@ export interface components {
             };
         };
         PlanContractCatalog: {
+            /**
+             * @description The catalog's version, raised by every update. An update carrying a version
+             *     other than the current one is refused with 409 CONFLICT; without one it
+             *     replaces whatever is current.
+             */
+            version?: number;
+            /**
+             * Format: date-time
+             * @description When the catalog last changed (ignored in an update).
+             */
+            updatedAt?: string | null;
             featureKeys: components["schemas"]["PlanContractFeatureKey"][];
             quotaKeys: components["schemas"]["PlanContractQuotaKey"][];
             plans: components["schemas"]["PlanContractPlan"][];
@@ -4421,7 +4438,13 @@ export interface operations {
     topUpPlatformAiBalance: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retried top-up safe: a second request with the same key for the same
+                 *     tenant applies nothing and answers the first result.
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 clientId: components["parameters"]["ClientIdPath"];
             };

@@ -14,3 +14,10 @@ export async function workspaceAuth(app: TestApp, tenant: { slug: string }, acco
   if (res.status !== 200) throw new Error(`workspace login failed: ${res.status} ${res.text}`);
   return { authorization: `Bearer ${res.body.data.accessToken}` };
 }
+
+/** Signs a platform admin in (`app.seed.platformAdmin(role)`) and returns headers carrying the access token. */
+export async function platformAuth(app: TestApp, admin: { email: string; password: string }) {
+  const res = await app.request('/api/platform/auth/login', { method: 'POST', json: { email: admin.email, password: admin.password } });
+  if (res.status !== 200) throw new Error(`platform login failed: ${res.status} ${res.text}`);
+  return { authorization: `Bearer ${res.body.data.accessToken}` };
+}
