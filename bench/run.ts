@@ -11,6 +11,7 @@ import os from 'node:os';
 import argon2 from 'argon2';
 import { loadConfig } from '../src/config.ts';
 import { load, type LoadResult } from './load.ts';
+import { chatScenarios } from './chat-scenarios.ts';
 import { prepareScenarios, SCENARIO_NAMES } from './scenarios.ts';
 import { startServerUnderTest, type ServerUnderTest } from './server-under-test.ts';
 import { withThrowawayDatabase } from './throwaway-database.ts';
@@ -27,7 +28,7 @@ async function main() {
   const start = async (entry: string, env: Record<string, string>) => {
     const server = await startServerUnderTest(entry, env, NODE_ARGS);
     servers.push(server);
-    return prepareScenarios(server, opts);
+    return { server, scenarios: await prepareScenarios(server, opts) };
   };
   await withThrowawayDatabase(serverUrl, async (url) => {
     try {
@@ -36,13 +37,16 @@ async function main() {
       const results = { ours: [] as LoadResult[], bare: [] as LoadResult[] };
       // An idle server costs nothing, so both stay up and each scenario runs on ours, then on bare.
       for (let i = 0; i < SCENARIO_NAMES.length; i++) {
-        if (ours) results.ours.push(await ours[i]());
-        if (bare) results.bare.push(await bare[i]());
+        if (ours) results.ours.push(await ours.scenarios[i]());
+        if (bare) results.bare.push(await bare.scenarios[i]());
       }
+      // Visitor chat has no bare counterpart: it is measured on ours, against userinfo of the same run.
+      const chat = ours && await chatScenarios(ours.server, opts);
       await Promise.all(servers.map((s) => s.stop()));
       // Measured with no server running, so the bound is the machine's, not what is left over.
       const hashesPerSecond = await argon2Bound(loadConfig({ NODE_ENV: 'development' }).argon2);
       report(ours && results.ours, bare && results.bare, hashesPerSecond);
+      if (chat) reportChat(chat, results.ours[SCENARIO_NAMES.indexOf('userinfo')]);
     } finally {
       await Promise.all(servers.map((s) => s.stop()));
     }
@@ -72,6 +76,12 @@ function report(ours: LoadResult[] | undefined, bare: LoadResult[] | undefined, 
   const logins = ours?.[SCENARIO_NAMES.length - 1];
   const share = logins ? `; login flows reached ${(100 * logins.perSecond / hashesPerSecond).toFixed(0)}% of it` : '';
   console.log(`\nargon2id bound: ${hashesPerSecond.toFixed(1)} verifications/s${share}.`);
+}
+
+function reportChat(chat: LoadResult[], userinfo: LoadResult) {
+  console.log('\n| visitor chat | req/s | p99 ms | non-2xx | vs userinfo |');
+  console.log('|---|---|---|---|---|');
+  for (const r of chat) console.log(`| ${r.name} | ${r.perSecond.toFixed(0)} | ${r.p99ms.toFixed(1)} | ${r.non2xx} | ${(100 * r.perSecond / userinfo.perSecond).toFixed(0)}% |`);
 }
 
 main().catch((err) => {

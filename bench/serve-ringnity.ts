@@ -12,10 +12,11 @@ import { announceReady } from './server-under-test.ts';
 import { BENCH_SCOPES, CALLBACK } from './scenarios.ts';
 
 // A fixed port, because the issuer (and so discovery) names it.
-// The runtime's per-address limits would stop a load generator on one address: lifted here.
+// The runtime's and chat's per-address and per-visitor limits would stop a load generator: lifted here.
 const config = loadConfig({
   NODE_ENV: 'development', PORT: String(await freePort()), DATABASE_URL: process.env.BENCH_DATABASE_URL!, LOG_LEVEL: 'warn',
   SDK_SESSIONS_PER_IP_PER_MINUTE: '100000000', SDK_SESSIONS_PER_TENANT_PER_MINUTE: '100000000', SDK_BOOTSTRAPS_PER_IP_PER_MINUTE: '100000000',
+  CHAT_MESSAGES_PER_VISITOR_PER_MINUTE: '100000000', CHAT_MESSAGES_PER_IP_PER_MINUTE: '100000000', CHAT_CONVERSATIONS_PER_IP_PER_MINUTE: '100000000',
 });
 const server = await startServer(config, createLogger(config));
 const seed = createSeeder(server.deps);
