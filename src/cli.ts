@@ -17,6 +17,7 @@ import type { Role } from './accounts/account.ts';
 import { createPlatformAdmin } from './platform/admins.ts';
 import { createTenant, findTenantBySlug, listTenants } from './tenants/tenants.ts';
 import { createOAuthClient, listOAuthClients, type OAuthClientType } from './oauth-clients/oauth-clients.ts';
+import { withdrawConsent } from './identity/consents.ts';
 import { findPlanById } from './plans/plan-catalog.ts';
 import { rotateSigningKey } from './keys/signing-keys.ts';
 
@@ -87,9 +88,9 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'oauth-client:create': {
-    usage: 'oauth-client:create --tenant SLUG --name N --type confidential|public --redirect-uri URI [--redirect-uri URI2 ...] [--scopes "openid profile ..."] [--require-pkce true|false]',
+    usage: 'oauth-client:create --tenant SLUG --name N --type confidential|public --redirect-uri URI [--redirect-uri URI2 ...] [--post-logout-redirect-uri URI ...] [--scopes "openid profile ..."] [--require-pkce true|false]',
     summary: 'Registers a Login with Ringnity client; a confidential client\'s secret is printed once.',
-    flags: { tenant: {}, name: {}, type: {}, 'redirect-uri': { multiple: true }, scopes: {}, 'require-pkce': {} },
+    flags: { tenant: {}, name: {}, type: {}, 'redirect-uri': { multiple: true }, 'post-logout-redirect-uri': { multiple: true }, scopes: {}, 'require-pkce': {} },
     required: ['tenant', 'name', 'type', 'redirect-uri'],
     async run(db, _config, flags) {
       const tenant = await tenantBySlug(db, str(flags, 'tenant')!);
@@ -99,6 +100,7 @@ const COMMANDS: Record<string, Command> = {
       const scopes = str(flags, 'scopes')?.split(/[\s,]+/).filter(Boolean);
       const { oauthClient, clientSecret } = await createOAuthClient(db, operatorIn(tenant.id), {
         name: str(flags, 'name')!, type, redirectUris: flags['redirect-uri'] as string[],
+        postLogoutRedirectUris: flags['post-logout-redirect-uri'] as string[] | undefined,
         allowedScopes: scopes, requirePkce: pkce === undefined ? undefined : pkce === 'true',
       });
       // The secret is printed once, here, and stored only as a hash.
@@ -118,15 +120,25 @@ const COMMANDS: Record<string, Command> = {
       };
     },
   },
+  'oauth-consent:withdraw': {
+    usage: 'oauth-consent:withdraw --tenant SLUG --client CLIENT_ID --account ACCOUNT_ID',
+    summary: "Withdraws an account's consent to an OAuth client: every device is signed out of it and the next sign-in asks again.",
+    flags: { tenant: {}, client: {}, account: {} },
+    required: ['tenant', 'client', 'account'],
+    async run(db, _config, flags) {
+      const tenant = await tenantBySlug(db, str(flags, 'tenant')!);
+      return withdrawConsent(db, operatorIn(tenant.id), { clientId: str(flags, 'client')!, accountId: str(flags, 'account')! });
+    },
+  },
   'keys:rotate': {
     usage: 'keys:rotate',
-    summary: 'Adds a new current signing key; the previous one stays published for 2 h.',
+    summary: 'Adds a signing key: published at once, signing from activatesAt (7 min later); the previous one stays published 2 h after that.',
     flags: {},
     required: [],
     async run(db) {
-      const kid = await rotateSigningKey(db);
-      await audit(db, OPERATOR, 'signing_key.rotated', { type: 'signing_key', id: kid });
-      return { kid };
+      const { kid, activatesAt } = await rotateSigningKey(db);
+      await audit(db, OPERATOR, 'signing_key.rotated', { type: 'signing_key', id: kid }, { activatesAt });
+      return { kid, activatesAt };
     },
   },
   'platform-admin:create': {

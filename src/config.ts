@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { getSupportedRegionCodes } from 'awesome-phonenumber';
 import { parseAllowList } from './net/ssrf-guard.ts';
+import { DEFAULT_QUERY_TIMEOUT_MS } from './db/database.ts';
 
 export type Environment = 'development' | 'test' | 'production';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -11,6 +12,8 @@ export type Config = Readonly<{
   port: number;
   issuer: string;
   databaseUrl: string | undefined;
+  /** PostgreSQL: how long one query may take before the server cancels it and the client gives up on the connection; 0 = unbounded. */
+  databaseQueryTimeoutMs: number;
   dataDir: string;
   logLevel: LogLevel;
   trustProxy: boolean;
@@ -85,6 +88,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  const databaseQueryTimeoutMs = readQueryTimeout(env.DATABASE_QUERY_TIMEOUT_MS, problems);
 
   const logLevel = (env.LOG_LEVEL || defaults.logLevel) as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")`);
@@ -143,6 +147,7 @@ export function loadConfig(env: Env = process.env): Config {
     port,
     issuer,
     databaseUrl,
+    databaseQueryTimeoutMs,
     dataDir: path.resolve(env.DATA_DIR || 'data'),
     logLevel,
     trustProxy,
@@ -214,6 +219,17 @@ function readPositiveInt(name: string, value: string | undefined, fallback: numb
     return fallback;
   }
   return n;
+}
+
+/** 0 lifts the bound (a long migration); anything else below 100 ms would refuse ordinary queries. */
+function readQueryTimeout(value: string | undefined, problems: string[]): number {
+  if (value === undefined || value === '') return DEFAULT_QUERY_TIMEOUT_MS;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || (ms !== 0 && ms < 100)) {
+    problems.push(`DATABASE_QUERY_TIMEOUT_MS must be 0 (no bound) or an integer of at least 100 (got "${value}")`);
+    return DEFAULT_QUERY_TIMEOUT_MS;
+  }
+  return ms;
 }
 
 function readBoolean(name: string, value: string | undefined, fallback: boolean, problems: string[]): boolean {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CliError, cliHelp, runCli } from '../src/cli.ts';
 import { listAudit } from '../src/audit/audit-log.ts';
+import { KEY_ACTIVATION_SECONDS } from '../src/keys/signing-keys.ts';
 import { findActiveOAuthClient } from '../src/oauth-clients/oauth-clients.ts';
 import { findTenantBySlug } from '../src/tenants/tenants.ts';
 import { ownerAuth, workspaceAuth } from './support/dashboard-sessions.ts';
@@ -71,11 +72,12 @@ describe('operator CLI', () => {
     expect(publicClient).to.have.keys('clientId');
   });
 
-  it('rotates the signing key: the new kid is published beside the previous one', async () => {
+  it('rotates the signing key: the new kid is published beside the previous one and says when it starts signing', async () => {
     const before = (await app.deps.keys.get()).current.kid;
-    const { kid } = await cli('keys:rotate');
+    const { kid, activatesAt } = await cli('keys:rotate');
+    expect(Date.parse(activatesAt as string) - Date.now()).to.be.closeTo(KEY_ACTIVATION_SECONDS * 1000, 5_000);
     await app.deps.keys.refresh(); // what every process does within KEY_REFRESH_SECONDS
-    expect((await app.deps.keys.get()).current.kid).to.equal(kid);
+    expect((await app.deps.keys.get()).current.kid, 'signing only from activatesAt').to.equal(before);
     const jwks = await app.request('/oauth/jwks.json');
     expect(jwks.body.keys.map((k: { kid: string }) => k.kid)).to.include.members([kid, before]);
   });

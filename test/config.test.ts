@@ -71,4 +71,18 @@ describe('configuration', () => {
       expect(refused({ NODE_ENV: 'test', METRICS_TOKEN: 'short' }).message).to.match(/METRICS_TOKEN must be at least 16 characters/);
     });
   });
+
+  describe('database query bound', () => {
+    it('is 2 s by default, any bound of at least 100 ms, or 0 for none', () => {
+      expect(loadConfig({ NODE_ENV: 'test' }).databaseQueryTimeoutMs).to.equal(2_000);
+      expect(loadConfig({ NODE_ENV: 'test', DATABASE_QUERY_TIMEOUT_MS: '15000' }).databaseQueryTimeoutMs).to.equal(15_000);
+      expect(loadConfig({ NODE_ENV: 'test', DATABASE_QUERY_TIMEOUT_MS: '0' }).databaseQueryTimeoutMs).to.equal(0);
+    });
+
+    it('refuses a value that would refuse ordinary queries, or no number', () => {
+      for (const value of ['50', '-1', '2s']) {
+        expect(refused({ NODE_ENV: 'test', DATABASE_QUERY_TIMEOUT_MS: value }).message).to.match(/DATABASE_QUERY_TIMEOUT_MS must be 0 \(no bound\) or an integer of at least 100/);
+      }
+    });
+  });
 });

@@ -4,9 +4,9 @@ import type { Db } from '../db/database.ts';
 import { apiError } from '../http/api-error.ts';
 import { hashSecret, randomToken } from '../secrets.ts';
 import type { TokenKind } from './dashboard-tokens.ts';
-import { findRefreshToken, insertRefreshToken, markRotated } from './refresh-token-table.ts';
+import { claimRetry, findRefreshToken, insertRefreshToken, markRotated, settleRotation } from './refresh-token-table.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
-import { findLiveSession, findSessionById, insertSession, revokeSession, type DashboardSession } from './session-table.ts';
+import { findSessionById, insertSession, lockLiveSession, revokeSession, type DashboardSession } from './session-table.ts';
 
 const DAY = 24 * 60 * 60;
 
@@ -21,13 +21,20 @@ export const SESSION_POLICY: Record<TokenKind, { refreshSeconds: number; session
   platform: { refreshSeconds: 8 * 60 * 60, sessionSeconds: DAY, prefix: 'rn_prt_' },
 };
 
+/**
+ * How long a just-rotated refresh token may be presented once more: a client that never got
+ * the answer to its refresh (a timeout, a lost connection) retries with the same token and
+ * gets a fresh token set instead of losing the session. Short, since a stolen copy could use it too.
+ */
+export const REFRESH_RETRY_SECONDS = 30;
+
 export type StartedSession<T = void> = { session: DashboardSession; refreshToken: string; subject: T };
 
 /** Opens a new family with its first refresh token. */
 export async function startSession(db: Db, s: { kind: TokenKind; subjectId: string; tenantId: string | null }): Promise<StartedSession> {
   return db.transaction(async (trx) => {
     const session = await insertSession(trx, { id: crypto.randomUUID(), ...s, lifetimeSeconds: SESSION_POLICY[s.kind].sessionSeconds });
-    return { session, refreshToken: await addRefreshToken(trx, session), subject: undefined };
+    return { session, refreshToken: await addRefreshToken(trx, session, null), subject: undefined };
   });
 }
 
@@ -36,8 +43,10 @@ const invalidRefresh = () => apiError('REFRESH_TOKEN_INVALID', 'The refresh toke
 /**
  * Exchanges a refresh token for the next one in its family. `loadSubject` runs in the same
  * transaction and throws when the account (or admin) may no longer hold the session, which
- * leaves the presented token unused. A token that was already rotated is reuse: the
- * family is revoked (and audited), since one of its holders is not the legitimate client.
+ * leaves the presented token unused. The token just rotated may be presented once more within
+ * REFRESH_RETRY_SECONDS (its answer may have been lost); the two tokens then issued for it are
+ * one chain, since using either makes the other unusable. Any other rotated token is reuse:
+ * the family is revoked (and audited), since one of its holders is not the legitimate client.
  */
 export async function rotateRefreshToken<T>(
   db: Db, kind: TokenKind, token: string, meta: RequestMeta,
@@ -45,12 +54,19 @@ export async function rotateRefreshToken<T>(
 ): Promise<StartedSession<T>> {
   const tokenHash = hashSecret(token);
   const rotated = await db.transaction(async (trx) => {
-    const sessionId = await markRotated(trx, tokenHash);
-    if (!sessionId) return undefined;
-    const session = await findLiveSession(trx, sessionId);
-    if (!session || session.kind !== kind) throw invalidRefresh();
+    const record = await findRefreshToken(trx, tokenHash);
+    // Refreshes of one family wait for each other, so a retry and a rotation never both extend it.
+    const session = record && await lockLiveSession(trx, record.sessionId);
+    if (!session || session.kind !== kind) return undefined;
+    if (await markRotated(trx, tokenHash, REFRESH_RETRY_SECONDS)) {
+      if (record.parentHash) await settleRotation(trx, record.parentHash, tokenHash);
+    } else if (await claimRetry(trx, tokenHash)) {
+      await audit(trx, sessionActor(session, meta), `${kind}.refresh_retried`, sessionTarget(session));
+    } else {
+      return undefined;
+    }
     const subject = await loadSubject(trx, session);
-    return { session, refreshToken: await addRefreshToken(trx, session), subject };
+    return { session, refreshToken: await addRefreshToken(trx, session, tokenHash), subject };
   });
   if (rotated) return rotated;
   await detectReuse(db, kind, tokenHash, meta);
@@ -86,10 +102,10 @@ export async function endSession(db: Db, session: DashboardSession, meta: Reques
   await audit(db, sessionActor(session, meta), `${session.kind}.logout`, sessionTarget(session));
 }
 
-async function addRefreshToken(trx: Db, session: DashboardSession): Promise<string> {
+async function addRefreshToken(trx: Db, session: DashboardSession, parentHash: string | null): Promise<string> {
   const policy = SESSION_POLICY[session.kind];
   const refreshToken = randomToken(policy.prefix, 32);
-  await insertRefreshToken(trx, { tokenHash: hashSecret(refreshToken), sessionId: session.id, lifetimeSeconds: policy.refreshSeconds });
+  await insertRefreshToken(trx, { tokenHash: hashSecret(refreshToken), sessionId: session.id, parentHash, lifetimeSeconds: policy.refreshSeconds });
   return refreshToken;
 }
 

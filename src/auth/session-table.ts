@@ -41,6 +41,13 @@ export async function findLiveSession(db: Db, id: string): Promise<DashboardSess
   return row && toSession(row);
 }
 
+/** The live session, locked until the transaction ends: refreshes of one family run one at a time. */
+export async function lockLiveSession(db: Db, id: string): Promise<DashboardSession | undefined> {
+  const row = await db<SessionRow>('dashboard_sessions').where({ id }).whereNull('revoked_at')
+    .where('expires_at', '>', db.fn.now()).forUpdate().first();
+  return row && toSession(row);
+}
+
 /** Revokes the session once; returns false when it was already revoked (or unknown). */
 export async function revokeSession(db: Db, id: string, reason: string): Promise<boolean> {
   const rows = await db('dashboard_sessions').where({ id }).whereNull('revoked_at')

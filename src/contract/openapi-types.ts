@@ -2429,6 +2429,8 @@ export interface components {
             status: components["schemas"]["OAuthClientStatus"];
             allowedScopes: components["schemas"]["OAuthScope"][];
             redirectUris: string[];
+            /** @description Where RP-initiated logout may send the user back to (post_logout_redirect_uri); same rules as redirectUris. */
+            postLogoutRedirectUris?: string[];
             requirePkce: boolean;
             /** Format: date-time */
             lastUsedAt?: string | null;
@@ -2484,6 +2486,8 @@ export interface components {
             name: string;
             type?: components["schemas"]["OAuthClientType"];
             redirectUris: string[];
+            /** @description Where RP-initiated logout may send the user back to; same rules as redirectUris. Default none. */
+            postLogoutRedirectUris?: string[];
             /**
              * @default [
              *       "openid",
@@ -2505,6 +2509,8 @@ export interface components {
             type?: components["schemas"]["OAuthClientType"];
             status?: components["schemas"]["OAuthClientStatus"];
             redirectUris?: string[];
+            /** @description Replaces the list; same rules as redirectUris. */
+            postLogoutRedirectUris?: string[];
             allowedScopes?: components["schemas"]["OAuthScope"][];
             requirePkce?: boolean;
         };
@@ -6442,6 +6448,7 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                    "application/json": components["schemas"]["OAuthError"];
                 };
             };
         };
@@ -6480,6 +6487,7 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                    "application/json": components["schemas"]["OAuthError"];
                 };
             };
         };
@@ -6514,6 +6522,7 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                    "application/json": components["schemas"]["OAuthError"];
                 };
             };
         };

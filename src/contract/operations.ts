@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import { apiError, type ErrorCode } from '../http/api-error.ts';
 import { controlCharacterProblems } from '../http/control-characters.ts';
+import { MAX_INPUT_DEPTH, nestedDeeperThan } from '../http/input-depth.ts';
 import { describeErrors, type Contract, type Operation } from './contract.ts';
 import { securityGuard, type SecuritySchemes } from './security.ts';
 import type { InputOf, OperationId } from './types.ts';
@@ -66,6 +67,7 @@ function validateInput(contract: Contract, op: Operation, policy: InputPolicy = 
     const params = { ...(ctx.params as Record<string, string>) };
     const query = { ...ctx.query };
     const body = (ctx.request as { body?: unknown }).body;
+    if (nestedDeeperThan(body, MAX_INPUT_DEPTH)) throw invalidInput(policy, [`body is nested more than ${MAX_INPUT_DEPTH} levels deep`]);
     const problems = [
       // First, and for every operation: a NUL byte must never reach the database (a 500 there).
       ...controlCharacterProblems(params, 'path'), ...controlCharacterProblems(query, 'query'), ...controlCharacterProblems(body, 'body'),
@@ -75,13 +77,15 @@ function validateInput(contract: Contract, op: Operation, policy: InputPolicy = 
     ];
     const input = { params, query, body: body ?? {} };
     problems.push(...(policy.rules?.(input) ?? []));
-    if (problems.length) {
-      const code = typeof policy.code === 'function' ? policy.code(problems) : policy.code;
-      throw apiError(code ?? 'VALIDATION_FAILED', 'The request is invalid', { details: problems });
-    }
+    if (problems.length) throw invalidInput(policy, problems);
     ctx.state.input = input;
     await next();
   };
+}
+
+function invalidInput(policy: InputPolicy, problems: string[]) {
+  const code = typeof policy.code === 'function' ? policy.code(problems) : policy.code;
+  return apiError(code ?? 'VALIDATION_FAILED', 'The request is invalid', { details: problems });
 }
 
 function bodyProblems(op: Operation, check: ((v: unknown) => boolean) & { errors?: any } | undefined, ctx: Context, body: unknown): string[] {

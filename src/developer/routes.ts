@@ -86,16 +86,16 @@ export function developerRoutes(deps: RouteDeps): Router {
 
   manage('createOAuthClient', async (ctx) => {
     // Only the contract's fields: the tenant is the caller's, never something the body names.
-    const { name, type, redirectUris, allowedScopes, requirePkce } = inputOf<'createOAuthClient'>(ctx).body;
-    const { oauthClient, clientSecret } = await createOAuthClient(db, tenantActorOf(ctx), { name, type, redirectUris, allowedScopes, requirePkce });
+    const { name, type, redirectUris, postLogoutRedirectUris, allowedScopes, requirePkce } = inputOf<'createOAuthClient'>(ctx).body;
+    const { oauthClient, clientSecret } = await createOAuthClient(db, tenantActorOf(ctx), { name, type, redirectUris, postLogoutRedirectUris, allowedScopes, requirePkce });
     const warning = clientSecret ? SECRET_WARNING : 'Public clients have no secret: they must use PKCE (S256).';
     reply(ctx, 201, { oauthClient: clientView(oauthClient), ...(clientSecret ? { clientSecret } : {}), warning });
   });
 
   manage('updateOAuthClient', async (ctx) => {
     const { params, body } = inputOf<'updateOAuthClient'>(ctx);
-    const { name, type, redirectUris, allowedScopes, requirePkce, status } = body;
-    const oauthClient = await updateOAuthClient(db, tenantActorOf(ctx), params.oauthClientId, { name, type, redirectUris, allowedScopes, requirePkce, status });
+    const { name, type, redirectUris, postLogoutRedirectUris, allowedScopes, requirePkce, status } = body;
+    const oauthClient = await updateOAuthClient(db, tenantActorOf(ctx), params.oauthClientId, { name, type, redirectUris, postLogoutRedirectUris, allowedScopes, requirePkce, status });
     reply(ctx, 200, { oauthClient: clientView(oauthClient) });
   });
 

@@ -19,7 +19,8 @@ export function accountFinder(db: Db) {
     return unlessDatabaseDown(async () => {
       const account = await findAccountInTenant(db, sub);
       if (!account?.active || !account.tenantActive) return undefined;
-      const clientTenant = (ctx.oidc?.client as { tenantId?: string } | undefined)?.tenantId;
+      // oidc-provider keeps extra client metadata under its snake_case name.
+      const clientTenant = (ctx.oidc?.client as { tenant_id?: string } | undefined)?.tenant_id;
       if (clientTenant && clientTenant !== account.tenantId) return undefined;
       const claims: RingnityClaims = {
         sub: account.id,

@@ -18,6 +18,7 @@ export function clientMetadata(client: OAuthClientWithSecret): ClientMetadata {
     token_endpoint_auth_method: confidential ? 'client_secret_basic' : 'none',
     application_type: isNativeApp(client) ? 'native' : 'web',
     redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
     response_types: ['code'],
     grant_types: client.allowedScopes.includes('offline_access') ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
     scope: client.allowedScopes.join(' '),

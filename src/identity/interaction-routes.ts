@@ -12,10 +12,16 @@ import { findTenantById } from '../tenants/tenants.ts';
 import type { AttemptLogin } from './login.ts';
 import type { ProviderHolder } from './provider-holder.ts';
 import { findScope } from '../oauth-clients/scopes.ts';
+import { rememberConsent } from './consents.ts';
+import { claimsAllowedFor, requestedClaims } from './requested-claims.ts';
 import { renderView } from './views.ts';
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
-type Page = { interaction: Interaction; provider: Provider; tenant: Tenant; clientName: string; csrf: string };
+type Page = {
+  interaction: Interaction; provider: Provider; tenant: Tenant; clientName: string; csrf: string;
+  /** The claims this client may ask for by name (the `claims` parameter). */
+  allowedClaims: Set<string>;
+};
 
 export type InteractionDeps = { db: Db; holder: ProviderHolder; attemptLogin: AttemptLogin; csrfKey: string };
 
@@ -69,9 +75,18 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       : new page.provider.Grant({ accountId: session.accountId, clientId: String(params.client_id) });
     if (!grant) return restart(ctx, page);
     if (missing.missingOIDCScope?.length) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-    if (missing.missingOIDCClaims?.length) grant.addOIDCClaims(missing.missingOIDCClaims);
+    // Claims asked for by name are granted only when the client's scopes may release them;
+    // the rest are recorded as refused, so the provider neither releases nor asks for them again.
+    const claims = missing.missingOIDCClaims ?? [];
+    const granted = claims.filter((claim) => page.allowedClaims.has(claim));
+    if (granted.length) grant.addOIDCClaims(granted);
+    if (granted.length < claims.length) grant.rejectOIDCClaims(claims.filter((claim) => !page.allowedClaims.has(claim)));
     for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
     const savedGrantId = await grant.save();
+    await rememberConsent(deps.db, {
+      tenantId: page.tenant.id, clientId: grant.clientId!, accountId: session.accountId,
+      scopes: grant.getOIDCScope().split(' ').filter(Boolean), claims: grant.getOIDCClaims(),
+    });
     return finish(ctx, page, { consent: { grantId: savedGrantId } }, { mergeWithLastSubmission: true });
   });
 
@@ -95,7 +110,7 @@ async function loadPage(ctx: Context, deps: InteractionDeps, options: { checkCsr
   const client = await findActiveOAuthClient(deps.db, String(interaction.params.client_id));
   const tenant = client && await findTenantById(deps.db, client.tenantId);
   if (!client || !tenant?.active) throw new PageError(400, 'This application is not available any more.');
-  return { interaction, provider, tenant, clientName: client.name, csrf };
+  return { interaction, provider, tenant, clientName: client.name, csrf, allowedClaims: claimsAllowedFor(client.allowedScopes) };
 }
 
 function renderLogin(ctx: Context, page: Page, state: { login?: string; error?: string; status?: number } = {}) {
@@ -110,7 +125,9 @@ function renderLogin(ctx: Context, page: Page, state: { login?: string; error?: 
 function renderConsent(ctx: Context, page: Page) {
   const requested = String(page.interaction.params.scope ?? '').split(' ').filter(Boolean);
   const scopes = requested.map((scope) => findScope(scope)).filter((s) => s !== undefined);
-  return renderView(ctx, 'consent', { ...common(page), scopes });
+  // What the client names with the claims parameter, the ones it needs (essential) marked.
+  const claims = requestedClaims(page.interaction.params.claims).filter((c) => page.allowedClaims.has(c.claim));
+  return renderView(ctx, 'consent', { ...common(page), scopes, claims });
 }
 
 const common = (page: Page) => ({

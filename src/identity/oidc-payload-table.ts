@@ -76,6 +76,47 @@ export async function destroyGrantOf(db: Db, type: string, id: string): Promise<
     returning id`, [type, id]);
 }
 
+/**
+ * A refresh token as the token endpoint sees it. A rotation within the last `graceSeconds`
+ * whose one retry is not spent yet is not reported as consumed: the grant's handler then
+ * tries to consume it, loses, and the retry policy (refresh-retry.ts) decides.
+ */
+export async function findRefreshToken(db: Db, id: string, graceSeconds: number): Promise<OidcPayload | undefined> {
+  const [row] = await preparedQuery<PayloadRow>(db, 'oidc_payloads.find_refresh_token',
+    `select payload, expires_at,
+       case when retried_at is null and consumed_at > now() - make_interval(secs => ?) then null else consumed_at end as consumed_at
+     from oidc_payloads where type = 'RefreshToken' and id = ? limit 1`, [graceSeconds, id]);
+  return live(row);
+}
+
+/** Links a rotated refresh token to the one its rotation issued. */
+export async function recordRotation(db: Db, id: string, successorId: string): Promise<void> {
+  await preparedQuery(db, 'oidc_payloads.record_rotation',
+    "update oidc_payloads set rotated_to = ? where type = 'RefreshToken' and id = ? returning id", [successorId, id]);
+}
+
+/** What a consumed refresh token was rotated to: undefined while its rotation is still being written, null when it never will be. */
+export async function rotationOf(db: Db, id: string): Promise<string | null | undefined> {
+  const [row] = await db('oidc_payloads').where({ type: 'RefreshToken', id }).select('rotated_to', 'consumed_at');
+  if (!row?.consumed_at) return null;
+  return row.rotated_to ?? undefined;
+}
+
+/**
+ * Spends a rotated refresh token's one retry: only within `graceSeconds` of its rotation,
+ * only once, and only while the token it was rotated to is still the live end of the family.
+ * Returns that token's id, or undefined when the retry is not allowed.
+ */
+export async function claimRetry(db: Db, id: string, graceSeconds: number): Promise<string | undefined> {
+  const [row] = await preparedQuery<{ rotated_to: string }>(db, 'oidc_payloads.claim_retry',
+    `update oidc_payloads p set retried_at = now()
+     from oidc_payloads s
+     where p.type = 'RefreshToken' and p.id = ? and p.retried_at is null and p.consumed_at > now() - make_interval(secs => ?)
+       and s.type = 'RefreshToken' and s.id = p.rotated_to and s.consumed_at is null and (s.expires_at is null or s.expires_at > now())
+     returning p.rotated_to`, [id, graceSeconds]);
+  return row?.rotated_to;
+}
+
 export async function destroyPayload(db: Db, type: string, id: string): Promise<void> {
   await db('oidc_payloads').where({ type, id }).del().returning('id');
 }
@@ -84,13 +125,13 @@ export async function destroyPayloadsByGrantId(db: Db, type: string, grantId: st
   await db('oidc_payloads').where({ type, grant_id: grantId }).del().returning('id');
 }
 
-/** The newest live grant a client holds for an account: consent is remembered per client and account. */
-export async function findGrantIdFor(db: Db, clientId: string, accountId: string): Promise<string | undefined> {
-  const row = await db('oidc_payloads').where({ type: 'Grant', client_id: clientId })
-    .whereRaw("payload->>'accountId' = ?", [accountId])
-    .where((q) => q.whereNull('expires_at').orWhere('expires_at', '>', db.fn.now()))
-    .orderByRaw("(payload->>'iat')::bigint desc").first('id');
-  return row?.id;
+/** Deletes an account's grants at a client with every code and token issued under them (consent withdrawn). */
+export async function destroyGrantsOfAccount(db: Db, clientId: string, accountId: string): Promise<void> {
+  await db.raw(`
+    with grants as (select id from oidc_payloads where type = 'Grant' and client_id = ? and payload->>'accountId' = ?)
+    delete from oidc_payloads
+    where client_id = ? and (grant_id in (select id from grants) or (type = 'Grant' and id in (select id from grants)))
+    returning id`, [clientId, accountId, clientId]);
 }
 
 /**

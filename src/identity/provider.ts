@@ -9,8 +9,9 @@ import { hashSecret, sameSecret } from '../secrets.ts';
 import { createAdapterFactory } from './adapter.ts';
 import { accountFinder } from './claims.ts';
 import { EXTRA_CLIENT_METADATA } from './client-metadata.ts';
+import { findConsent } from './consents.ts';
 import { unlessDatabaseDown } from './oauth-errors.ts';
-import { findGrantIdFor } from './oidc-payload-table.ts';
+import { rotatesRefreshToken, withRefreshRetry } from './refresh-retry.ts';
 import { AVAILABLE_SCOPES, SCOPE_CATALOG, SCOPE_CLAIMS } from '../oauth-clients/scopes.ts';
 import type { Keyring } from '../keys/signing-keys.ts';
 import { renderView } from './views.ts';
@@ -42,10 +43,11 @@ export const TTL = {
 } as const;
 
 type ProviderDeps = { config: Config; db: Db; logger: Logger; metrics: Pick<Metrics, 'tokenIssued'>; recordClientUse: ReturnType<typeof clientUseRecorder> };
-type ClientExtras = { tenantId?: string; requirePkce?: boolean; clientAuthMethod: string; clientId: string };
+/** A built client: oidc-provider keeps extra metadata (EXTRA_CLIENT_METADATA) under its snake_case name. */
+type ClientExtras = { tenant_id?: string; require_pkce?: boolean; clientAuthMethod: string; clientId: string };
 
 /** Public clients always, confidential ones when their registry entry says so (RFC 9700 §2.1.1). */
-const pkceRequired = (_ctx: KoaContextWithOIDC, client: ClientExtras) => client.clientAuthMethod === 'none' || client.requirePkce === true;
+const pkceRequired = (_ctx: KoaContextWithOIDC, client: ClientExtras) => client.clientAuthMethod === 'none' || client.require_pkce === true;
 
 /** CORS only for the origins of the client's registered web redirect URIs. */
 function clientBasedCORS(_ctx: KoaContextWithOIDC, origin: string, client: { redirectUris?: string[] }): boolean {
@@ -66,17 +68,27 @@ async function introspectionAllowed(ctx: KoaContextWithOIDC, client: ClientExtra
 const revocationAllowed = async (_ctx: KoaContextWithOIDC, client: ClientExtras, token: { clientId?: string }) => token.clientId === client.clientId;
 
 /**
- * Consent is remembered per client and account (DESIGN.md), not only per browser session:
- * after the session's own grant, look for the account's newest grant for this client.
+ * Consent is remembered per client and account (consent records), grants are not shared: the
+ * browser session's own grant serves single sign-on in that browser, and any other sign-in
+ * (another device or browser) gets a new grant built from the remembered consent, so each
+ * has its own tokens and refresh-token family and a reuse revokes that sign-in only.
  */
 function grantLoader(db: Db) {
   return async function loadExistingGrant(ctx: KoaContextWithOIDC) {
     const { client, session, provider, result } = ctx.oidc;
-    const clientId = client!.clientId;
-    const grantId = result?.consent?.grantId
-      || session?.grantIdFor(clientId)
-      || (session?.accountId ? await unlessDatabaseDown(() => findGrantIdFor(db, clientId, session.accountId!)) : undefined);
-    return grantId ? provider.Grant.find(grantId) : undefined;
+    const { clientId, tenant_id: tenantId } = client as unknown as ClientExtras;
+    const accountId = session?.accountId;
+    const grantId = result?.consent?.grantId || session?.grantIdFor(clientId);
+    const grant = grantId ? await provider.Grant.find(grantId) : undefined;
+    if (grant && grant.accountId === accountId) return grant;
+    if (!accountId || !tenantId) return undefined;
+    const consent = await unlessDatabaseDown(() => findConsent(db, tenantId, clientId, accountId));
+    if (!consent) return undefined;
+    const fresh = new provider.Grant({ accountId, clientId });
+    if (consent.scopes.length) fresh.addOIDCScope(consent.scopes.join(' '));
+    if (consent.claims.length) fresh.addOIDCClaims(consent.claims);
+    await fresh.save();
+    return fresh;
   };
 }
 
@@ -143,6 +155,9 @@ export function providerConfiguration({ db }: ProviderDeps, keyring: Keyring, co
       short: { httpOnly: true, sameSite: 'lax', signed: true },
     },
     features: {
+      // OIDC Core §5.5: a client may ask for claims by name; consent grants only those its scopes
+      // may release (interaction-routes.ts), and shows the ones it says it needs.
+      claimsParameter: { enabled: true },
       devInteractions: { enabled: false },
       // Sender-constrained tokens are not offered yet: off, so discovery does not advertise them.
       dPoP: { enabled: false },
@@ -154,8 +169,8 @@ export function providerConfiguration({ db }: ProviderDeps, keyring: Keyring, co
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     loadExistingGrant: grantLoader(db) as Configuration['loadExistingGrant'],
-    // Rotate on every use; presenting a rotated token revokes the whole grant (oidc-provider's reuse detection).
-    rotateRefreshToken: true,
+    // Rotate on every use, except when answering the one retry a rotation allows (refresh-retry.ts).
+    rotateRefreshToken: rotatesRefreshToken as Configuration['rotateRefreshToken'],
     clientBasedCORS: clientBasedCORS as Configuration['clientBasedCORS'],
     renderError: renderError as Configuration['renderError'],
     ttl: {
@@ -189,11 +204,33 @@ function keepSessionCookieUsableOnHttp(ctx: { secure: boolean; res: ServerRespon
 }
 
 /**
+ * The app's CSP has no script-src, so the default-src 'self' blocks the one inline script of
+ * oidc-provider's own pages (the form_post answer submits itself with it). An explicit
+ * script-src 'self' changes nothing else, and lets the provider add that script's hash to it.
+ */
+function allowProviderInlineScripts(ctx: { response: { get(name: string): string }; set(name: string, value: string): void }): void {
+  const csp = ctx.response.get('content-security-policy');
+  if (csp && !/(^|;)\s*script-src\s/.test(csp)) ctx.set('content-security-policy', `${csp}; script-src 'self'`);
+}
+
+/**
+ * oidc-provider registers its grant handlers while it is being constructed; this subclass
+ * wraps the refresh_token one with the retry grace (refresh-retry.ts), for its instances only.
+ */
+function providerClass(db: Db): typeof Provider {
+  return class RingnityProvider extends Provider {
+    override registerGrantType(name: string, handler: any, ...rest: any[]) {
+      super.registerGrantType(name, name === 'refresh_token' ? withRefreshRetry(db, handler) : handler, ...rest);
+    }
+  };
+}
+
+/**
  * Builds the provider for one keyring. Everything here is per instance (no global
  * patching): the client secret comparison and the response adjustments the contract needs.
  */
 export function buildProvider(deps: ProviderDeps, keyring: Keyring, cookieKeys: string[]): Provider {
-  const provider = new Provider(deps.config.issuer, providerConfiguration(deps, keyring, cookieKeys));
+  const provider = new (providerClass(deps.db))(deps.config.issuer, providerConfiguration(deps, keyring, cookieKeys));
   provider.proxy = deps.config.trustProxy;
 
   // The registry keeps only the secret's hash as `client_secret`, so compare hashes (constant time).
@@ -210,15 +247,16 @@ export function buildProvider(deps: ProviderDeps, keyring: Keyring, cookieKeys: 
   };
 
   provider.use(async (ctx, next) => {
+    allowProviderInlineScripts(ctx);
     await next();
     keepSessionCookieUsableOnHttp(ctx, COOKIE_NAMES.session);
     const route = (ctx as unknown as KoaContextWithOIDC).oidc?.route;
     if (route === 'discovery' && ctx.status === 200) {
       const body = ctx.body as Record<string, unknown>;
       body.scopes_supported = [...AVAILABLE_SCOPES];
-      // oidc-provider lists `sid`, but puts it into ID tokens only for front- or back-channel
-      // logout or when asked for with the claims parameter, none of which is enabled here.
-      body.claims_supported = (body.claims_supported as string[]).filter((claim) => claim !== 'sid');
+      // The code flow answers in the query or, on request, with an auto-submitted form (form_post);
+      // a fragment never reaches a web client's server, so discovery does not suggest it.
+      body.response_modes_supported = ['query', 'form_post'];
     } else if (route === 'revocation' && ctx.status === 200) {
       ctx.body = { success: true }; // the contract answers SuccessEnvelope, not RFC 7009's empty body
     } else if (route === 'authorization' && ctx.method === 'GET' && ctx.status === 303) {

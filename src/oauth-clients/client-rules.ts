@@ -12,18 +12,19 @@ export const isLoopbackHost = (hostname: string) => LOOPBACK_HOSTS.has(hostname)
 /**
  * Why a redirect URI is unacceptable for this client type, or undefined when it is fine:
  * absolute, no fragment, https (http only on loopback), custom schemes (RFC 8252 §7.1)
- * only for public (native) clients.
+ * only for public (native) clients. Post-logout redirect URIs follow the same rules (`kind`
+ * names which list the URI is in).
  */
-export function redirectUriProblem(uri: string, type: OAuthClientType): string | undefined {
+export function redirectUriProblem(uri: string, type: OAuthClientType, kind = 'redirect URI'): string | undefined {
   const url = URL.parse(uri);
-  if (!url) return `redirect URI "${uri}" must be an absolute URI`;
-  if (uri.includes('#')) return `redirect URI "${uri}" must not contain a fragment`;
-  if (url.protocol === 'https:') return url.hostname ? undefined : `redirect URI "${uri}" must have a host`;
+  if (!url) return `${kind} "${uri}" must be an absolute URI`;
+  if (uri.includes('#')) return `${kind} "${uri}" must not contain a fragment`;
+  if (url.protocol === 'https:') return url.hostname ? undefined : `${kind} "${uri}" must have a host`;
   if (url.protocol === 'http:') {
-    return isLoopbackHost(url.hostname) ? undefined : `redirect URI "${uri}" must use https (http is only allowed on loopback hosts)`;
+    return isLoopbackHost(url.hostname) ? undefined : `${kind} "${uri}" must use https (http is only allowed on loopback hosts)`;
   }
-  if (DANGEROUS_SCHEMES.has(url.protocol)) return `redirect URI "${uri}" uses a forbidden scheme`;
-  if (type !== 'public') return `redirect URI "${uri}": custom schemes are only allowed for public (native) clients`;
+  if (DANGEROUS_SCHEMES.has(url.protocol)) return `${kind} "${uri}" uses a forbidden scheme`;
+  if (type !== 'public') return `${kind} "${uri}": custom schemes are only allowed for public (native) clients`;
   return undefined;
 }
 
@@ -34,7 +35,7 @@ export function scopeProblem(scope: string): string | undefined {
   return undefined;
 }
 
-export type ClientSettings = { name: string; type: OAuthClientType; redirectUris: string[]; allowedScopes: string[] };
+export type ClientSettings = { name: string; type: OAuthClientType; redirectUris: string[]; postLogoutRedirectUris: string[]; allowedScopes: string[] };
 
 /** Every rule a client's settings break, as readable sentences (empty when valid). */
 export function clientProblems(settings: ClientSettings): string[] {
@@ -46,6 +47,11 @@ export function clientProblems(settings: ClientSettings): string[] {
   if (settings.redirectUris.length > 20) problems.push('at most 20 redirect URIs are allowed');
   for (const uri of settings.redirectUris) {
     const problem = redirectUriProblem(uri, settings.type);
+    if (problem) problems.push(problem);
+  }
+  if (settings.postLogoutRedirectUris.length > 20) problems.push('at most 20 post-logout redirect URIs are allowed');
+  for (const uri of settings.postLogoutRedirectUris) {
+    const problem = redirectUriProblem(uri, settings.type, 'post-logout redirect URI');
     if (problem) problems.push(problem);
   }
   if (!settings.allowedScopes.length) problems.push('at least one scope is required');

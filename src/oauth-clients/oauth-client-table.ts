@@ -5,29 +5,30 @@ import type { OAuthClient, OAuthClientStatus, OAuthClientType, OAuthClientWithSe
 
 type OAuthClientRow = {
   id: string; client_id: string; tenant_id: string; name: string; type: OAuthClientType; status: OAuthClientStatus;
-  allowed_scopes: string[]; redirect_uris: string[]; require_pkce: boolean; secret_hash: string | null;
+  allowed_scopes: string[]; redirect_uris: string[]; post_logout_redirect_uris: string[]; require_pkce: boolean; secret_hash: string | null;
   last_used_at: Date | null; revoked_at: Date | null; created_at: Date; updated_at: Date;
 };
 
 // Named columns, not `*`: a prepared statement whose result shape changes under it (a column
 // added by a newer process's migration) fails with "cached plan must not change result type".
-const CLIENT_COLUMNS = 'id, client_id, tenant_id, name, type, status, allowed_scopes, redirect_uris, require_pkce, secret_hash, ' +
+const CLIENT_COLUMNS = 'id, client_id, tenant_id, name, type, status, allowed_scopes, redirect_uris, post_logout_redirect_uris, require_pkce, secret_hash, ' +
   'last_used_at, revoked_at, created_at, updated_at';
 
 const toClient = (r: OAuthClientRow): OAuthClient => ({
   id: r.id, clientId: r.client_id, tenantId: r.tenant_id, name: r.name, type: r.type, status: r.status,
-  allowedScopes: r.allowed_scopes, redirectUris: r.redirect_uris, requirePkce: r.require_pkce,
+  allowedScopes: r.allowed_scopes, redirectUris: r.redirect_uris, postLogoutRedirectUris: r.post_logout_redirect_uris, requirePkce: r.require_pkce,
   lastUsedAt: iso(r.last_used_at), revokedAt: iso(r.revoked_at), createdAt: iso(r.created_at)!, updatedAt: iso(r.updated_at)!,
 });
 const withSecret = (r: OAuthClientRow): OAuthClientWithSecret => ({ ...toClient(r), secretHash: r.secret_hash });
 
-export type NewOAuthClientRow = Pick<OAuthClient, 'id' | 'clientId' | 'tenantId' | 'name' | 'type' | 'allowedScopes' | 'redirectUris' | 'requirePkce'> &
+export type NewOAuthClientRow = Pick<OAuthClient, 'id' | 'clientId' | 'tenantId' | 'name' | 'type' | 'allowedScopes' | 'redirectUris' | 'postLogoutRedirectUris' | 'requirePkce'> &
   { secretHash: string | null };
 
 export async function insertOAuthClient(db: Db, c: NewOAuthClientRow): Promise<OAuthClient> {
   const [row] = await db<OAuthClientRow>('oauth_clients').insert({
     id: c.id, client_id: c.clientId, tenant_id: c.tenantId, name: c.name, type: c.type,
     allowed_scopes: json(c.allowedScopes) as any, redirect_uris: json(c.redirectUris) as any,
+    post_logout_redirect_uris: json(c.postLogoutRedirectUris) as any,
     require_pkce: c.requirePkce, secret_hash: c.secretHash,
   }).returning('*');
   return toClient(row);
@@ -48,12 +49,18 @@ export async function findById(db: Db, tenantId: string, id: string): Promise<OA
   return row && toClient(row);
 }
 
+/** The client, locked until the transaction ends; waits for a change in flight to commit. */
+export async function lockById(db: Db, tenantId: string, id: string): Promise<OAuthClient | undefined> {
+  const row = await db<OAuthClientRow>('oauth_clients').where({ tenant_id: tenantId, id }).forUpdate().first();
+  return row && toClient(row);
+}
+
 export async function listByTenant(db: Db, tenantId: string): Promise<OAuthClient[]> {
   const rows = await db<OAuthClientRow>('oauth_clients').where({ tenant_id: tenantId }).orderBy('created_at').orderBy('id');
   return rows.map(toClient);
 }
 
-export type OAuthClientChanges = Partial<Pick<OAuthClient, 'name' | 'type' | 'allowedScopes' | 'redirectUris' | 'requirePkce' | 'status'>> &
+export type OAuthClientChanges = Partial<Pick<OAuthClient, 'name' | 'type' | 'allowedScopes' | 'redirectUris' | 'postLogoutRedirectUris' | 'requirePkce' | 'status'>> &
   { secretHash?: string | null; revokedAt?: Date | null };
 
 export async function updateOAuthClient(db: Db, tenantId: string, id: string, changes: OAuthClientChanges): Promise<OAuthClient> {
@@ -63,6 +70,7 @@ export async function updateOAuthClient(db: Db, tenantId: string, id: string, ch
   if (changes.status !== undefined) patch.status = changes.status;
   if (changes.allowedScopes !== undefined) patch.allowed_scopes = json(changes.allowedScopes);
   if (changes.redirectUris !== undefined) patch.redirect_uris = json(changes.redirectUris);
+  if (changes.postLogoutRedirectUris !== undefined) patch.post_logout_redirect_uris = json(changes.postLogoutRedirectUris);
   if (changes.requirePkce !== undefined) patch.require_pkce = changes.requirePkce;
   if (changes.secretHash !== undefined) patch.secret_hash = changes.secretHash;
   if (changes.revokedAt !== undefined) patch.revoked_at = changes.revokedAt;

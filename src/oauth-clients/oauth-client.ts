@@ -12,6 +12,8 @@ export type OAuthClient = {
   status: OAuthClientStatus;
   allowedScopes: string[];
   redirectUris: string[];
+  /** Where RP-initiated logout may send the user back to (post_logout_redirect_uri). */
+  postLogoutRedirectUris: string[];
   requirePkce: boolean;
   lastUsedAt: string | null;
   revokedAt: string | null;

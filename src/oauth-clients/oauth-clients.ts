@@ -24,6 +24,7 @@ export type NewOAuthClientInput = {
   name: string;
   type?: OAuthClientType;
   redirectUris: string[];
+  postLogoutRedirectUris?: string[];
   allowedScopes?: string[];
   requirePkce?: boolean;
 };
@@ -48,6 +49,7 @@ async function insertNewClient(db: Db, actor: TenantActor, input: NewOAuthClient
   const type = input.type ?? 'confidential';
   const settings = {
     name: input.name.trim(), type, redirectUris: [...new Set(input.redirectUris)],
+    postLogoutRedirectUris: [...new Set(input.postLogoutRedirectUris ?? [])],
     allowedScopes: [...new Set(input.allowedScopes ?? DEFAULT_CLIENT_SCOPES)],
   };
   const problems = clientProblems(settings);
@@ -83,7 +85,7 @@ export const findOAuthClientByClientId = async (db: Db, clientId: string): Promi
 
 export const listOAuthClients = (db: Db, actor: TenantActor) => table.listByTenant(db, actor.tenantId);
 
-export type OAuthClientUpdate = Partial<Pick<OAuthClient, 'name' | 'type' | 'redirectUris' | 'allowedScopes' | 'requirePkce' | 'status'>>;
+export type OAuthClientUpdate = Partial<Pick<OAuthClient, 'name' | 'type' | 'redirectUris' | 'postLogoutRedirectUris' | 'allowedScopes' | 'requirePkce' | 'status'>>;
 
 async function requireClient(db: Db, tenantId: string, id: string): Promise<OAuthClient> {
   const client = await table.findById(db, tenantId, id);
@@ -110,6 +112,7 @@ export async function updateOAuthClient(db: Db, actor: TenantActor, id: string, 
     const settings = {
       name: (update.name ?? current.name).trim(), type,
       redirectUris: [...new Set(update.redirectUris ?? current.redirectUris)],
+      postLogoutRedirectUris: [...new Set(update.postLogoutRedirectUris ?? current.postLogoutRedirectUris)],
       allowedScopes: [...new Set(update.allowedScopes ?? current.allowedScopes)],
     };
     const problems = clientProblems(settings);
@@ -141,7 +144,11 @@ export async function revokeOAuthClient(db: Db, actor: TenantActor, id: string):
 /** A new secret for a confidential client; the old one stops working at once. */
 export async function rotateOAuthClientSecret(db: Db, actor: TenantActor, id: string): Promise<OAuthClientWithNewSecret> {
   return db.transaction(async (trx) => {
-    const current = await requireClient(trx, actor.tenantId, id);
+    const seen = await requireClient(trx, actor.tenantId, id);
+    // Rotations of one secret wait for each other (row lock); one that waited behind a rotation
+    // (or edit) must not supersede the secret that request is answering with.
+    const current = await table.lockById(trx, actor.tenantId, id);
+    if (current?.updatedAt !== seen.updatedAt) throw apiError('CONFLICT', 'The OAuth client was changed by a concurrent request (its secret may have been rotated); reload and try again');
     if (current.type !== 'confidential') throw apiError('VALIDATION_FAILED', 'Public clients have no secret to rotate');
     const clientSecret = newSecret();
     const oauthClient = await table.updateOAuthClient(trx, actor.tenantId, id, { secretHash: hashSecret(clientSecret) });

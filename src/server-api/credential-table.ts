@@ -51,6 +51,12 @@ export async function findCredential(db: Db, tenantId: string, id: string): Prom
   return row && toCredential(row);
 }
 
+/** The credential, locked until the transaction ends; waits for a change in flight to commit. */
+export async function lockCredential(db: Db, tenantId: string, id: string): Promise<ServerApiCredential | undefined> {
+  const row = await db<CredentialRow>('server_api_credentials').where({ tenant_id: tenantId, id }).forUpdate().first();
+  return row && toCredential(row);
+}
+
 export async function findCredentialBySecretHash(db: Db, secretHash: string): Promise<ServerApiCredential | undefined> {
   const row = await db<CredentialRow>('server_api_credentials').where({ secret_hash: secretHash }).first();
   return row && toCredential(row);

@@ -5,7 +5,7 @@ import type { Db } from '../db/database.ts';
 import { apiError } from '../http/api-error.ts';
 import { hashSecret, randomToken } from '../secrets.ts';
 import {
-  findCredential, findCredentialBySecretHash, insertCredential, listCredentialsOf, touchCredential, updateCredential,
+  findCredential, findCredentialBySecretHash, insertCredential, listCredentialsOf, lockCredential, touchCredential, updateCredential,
   type Environment, type ServerApiCredential, type ServerApiScope,
 } from './credential-table.ts';
 
@@ -84,7 +84,11 @@ export async function disableServerApiCredential(db: Db, actor: TenantActor, id:
 /** A new secret, returned once; the old one stops working at once (its hash is gone). */
 export async function rotateServerApiCredential(db: Db, actor: TenantActor, id: string): Promise<{ credential: ServerApiCredential; secret: string }> {
   return db.transaction(async (trx) => {
-    const existing = await requireCredential(trx, actor.tenantId, id);
+    const seen = await requireCredential(trx, actor.tenantId, id);
+    // Rotations of one key wait for each other (row lock); one that waited behind a rotation (or
+    // edit) must not supersede the secret that request is answering with.
+    const existing = await lockCredential(trx, actor.tenantId, id);
+    if (existing?.updatedAt !== seen.updatedAt) throw apiError('CONFLICT', 'The key was changed by a concurrent request (it may have been rotated); reload and try again');
     const { secret, secretHash, secretPreview } = newSecret(existing.environment);
     const credential = await updateCredential(trx, actor.tenantId, id, { secretHash, secretPreview });
     await audit(trx, actor, 'server_api_credential.rotated', target(credential));

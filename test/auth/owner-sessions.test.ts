@@ -4,6 +4,7 @@ import { setAccountActive } from '../../src/accounts/accounts.ts';
 import { listAudit } from '../../src/audit/audit-log.ts';
 import { setTenantActive } from '../../src/tenants/tenants.ts';
 import { expectContract } from '../support/contract.ts';
+import { endRefreshRetryWindow } from '../support/dashboard-sessions.ts';
 import { useTestApp } from '../support/test-app.ts';
 import { startSiblingApp } from '../support/sibling-app.ts';
 
@@ -140,10 +141,11 @@ describe('owner sessions', () => {
     expectContract(res, 'refreshOwnerSession');
   });
 
-  it('revokes the whole family when a rotated refresh token is presented again, and audits it', async () => {
+  it('revokes the whole family when a rotated refresh token is presented again after its retry window, and audits it', async () => {
     const tenant = await app.seed.tenant();
     const first = (await login(tenant.ownerEmail, tenant.password)).body.data.refreshToken;
     const second = (await app.request('/api/auth/owner-refresh', { method: 'POST', json: { refreshToken: first } })).body.data;
+    await endRefreshRetryWindow(app, first);
 
     const reuse = await app.request('/api/auth/owner-refresh', { method: 'POST', json: { refreshToken: first } });
     expect(reuse.status).to.equal(401);
@@ -161,6 +163,60 @@ describe('owner sessions', () => {
     const [entry] = await listAudit(app.deps.db, { tenantId: tenant.id, action: 'owner.refresh_reused' });
     expect(entry).to.include({ outcome: 'failure', actorId: tenant.owner.id });
     expect(JSON.stringify(entry)).not.to.include(first);
+  });
+
+  describe('a retried refresh (its answer was lost)', () => {
+    const refresh = (refreshToken: string) => app.request('/api/auth/owner-refresh', { method: 'POST', json: { refreshToken } });
+
+    it('answers the just-rotated token once more within REFRESH_RETRY_SECONDS with a working token set, and audits it', async () => {
+      const tenant = await app.seed.tenant();
+      const first = (await login(tenant.ownerEmail, tenant.password)).body.data.refreshToken;
+      const lost = await refresh(first);
+      expect(lost.status).to.equal(200);
+
+      const retry = await refresh(first);
+      expect(retry.status, retry.text).to.equal(200);
+      expectContract(retry, 'refreshOwnerSession');
+      expect(retry.body.data.refreshToken).to.not.equal(lost.body.data.refreshToken);
+      const me = await app.request('/api/auth/owner-me', { headers: { authorization: `Bearer ${retry.body.data.accessToken}` } });
+      expect(me.status).to.equal(200);
+      const next = await refresh(retry.body.data.refreshToken);
+      expect(next.status, 'the session goes on from the retry').to.equal(200);
+      const [entry] = await listAudit(app.deps.db, { tenantId: tenant.id, action: 'owner.refresh_retried' });
+      expect(entry).to.include({ outcome: 'success', actorId: tenant.owner.id });
+    });
+
+    it('answers only one retry per rotation: a third use is reuse and revokes the session', async () => {
+      const tenant = await app.seed.tenant();
+      const first = (await login(tenant.ownerEmail, tenant.password)).body.data.refreshToken;
+      await refresh(first);
+      const retry = (await refresh(first)).body.data;
+      const third = await refresh(first);
+      expect(third.status).to.equal(401);
+      expect(third.body.code).to.equal('REFRESH_TOKEN_REUSED');
+      expect((await refresh(retry.refreshToken)).body.code).to.equal('REFRESH_TOKEN_INVALID');
+    });
+
+    it('keeps one chain: once one of the two tokens issued for a rotation is used, the other is reuse', async () => {
+      const tenant = await app.seed.tenant();
+      const first = (await login(tenant.ownerEmail, tenant.password)).body.data.refreshToken;
+      const a = (await refresh(first)).body.data.refreshToken;
+      const b = (await refresh(first)).body.data.refreshToken;
+      expect((await refresh(b)).status).to.equal(200);
+      const stale = await refresh(a);
+      expect(stale.status).to.equal(401);
+      expect(stale.body.code).to.equal('REFRESH_TOKEN_REUSED');
+    });
+
+    it('offers no retry to a token the family has moved on from', async () => {
+      const tenant = await app.seed.tenant();
+      const first = (await login(tenant.ownerEmail, tenant.password)).body.data.refreshToken;
+      const second = (await refresh(first)).body.data.refreshToken;
+      expect((await refresh(second)).status).to.equal(200);
+      const old = await refresh(first);
+      expect(old.status).to.equal(401);
+      expect(old.body.code).to.equal('REFRESH_TOKEN_REUSED');
+    });
   });
 
   it('rejects an unknown refresh token', async () => {

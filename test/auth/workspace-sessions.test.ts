@@ -4,6 +4,7 @@ import { OPERATOR, operatorIn } from '../../src/audit/actor.ts';
 import { setAccountActive } from '../../src/accounts/accounts.ts';
 import { setTenantActive } from '../../src/tenants/tenants.ts';
 import { expectContract } from '../support/contract.ts';
+import { endRefreshRetryWindow } from '../support/dashboard-sessions.ts';
 import { useTestApp, type TestResponse } from '../support/test-app.ts';
 
 describe('workspace sessions', () => {
@@ -104,6 +105,7 @@ describe('workspace sessions', () => {
     expect(res.status).to.equal(200);
     expectContract(res, 'refreshWorkspaceSession');
     expect(res.body.data.refreshToken).to.not.equal(first.refreshToken);
+    await endRefreshRetryWindow(app, first.refreshToken);
 
     const reuse = await app.request('/api/auth/workspace-refresh', { method: 'POST', json: { refreshToken: first.refreshToken } });
     expect(reuse.status).to.equal(401);
@@ -113,14 +115,30 @@ describe('workspace sessions', () => {
     expect(after.status).to.equal(401);
   });
 
-  it('lets only one of concurrent refreshes with the same token win', async () => {
+  it('lets concurrent refreshes with the same token extend the family once: one rotation and its one retry', async () => {
     const tenant = await app.seed.tenant();
     const agent = await app.seed.account(tenant.id);
     const { refreshToken } = (await login({ username: agent.username, password: agent.password, slug: tenant.slug })).body.data;
     const attempts = await Promise.all(Array.from({ length: 4 }, () =>
       app.request('/api/auth/workspace-refresh', { method: 'POST', json: { refreshToken } })));
-    expect(attempts.filter((r) => r.status === 200), 'exactly one rotation').to.have.length(1);
+    expect(attempts.filter((r) => r.status === 200), 'the rotation and its retry').to.have.length(2);
     for (const loser of attempts.filter((r) => r.status !== 200)) expect(loser.status).to.equal(401);
+    // The uses past the retry were reuse: no token of the family lives on, so no second chain exists.
+    for (const winner of attempts.filter((r) => r.status === 200)) {
+      const next = await app.request('/api/auth/workspace-refresh', { method: 'POST', json: { refreshToken: winner.body.data.refreshToken } });
+      expect(next.status).to.equal(401);
+    }
+  });
+
+  it('lets two parallel refreshes with the same token both answer, as one chain', async () => {
+    const tenant = await app.seed.tenant();
+    const agent = await app.seed.account(tenant.id);
+    const { refreshToken } = (await login({ username: agent.username, password: agent.password, slug: tenant.slug })).body.data;
+    const refresh = (token: string) => app.request('/api/auth/workspace-refresh', { method: 'POST', json: { refreshToken: token } });
+    const [a, b] = await Promise.all([refresh(refreshToken), refresh(refreshToken)]);
+    expect([a.status, b.status]).to.deep.equal([200, 200]);
+    expect((await refresh(b.body.data.refreshToken)).status).to.equal(200);
+    expect((await refresh(a.body.data.refreshToken)).body.code, 'the other answer ends with the chain moving on').to.equal('REFRESH_TOKEN_REUSED');
   });
 
   it('opens the workspace once for an entry token sent concurrently', async () => {

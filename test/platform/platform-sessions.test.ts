@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { listAudit } from '../../src/audit/audit-log.ts';
 import { expectContract } from '../support/contract.ts';
+import { endRefreshRetryWindow } from '../support/dashboard-sessions.ts';
 import { useTestApp } from '../support/test-app.ts';
 
 describe('platform admin sessions', () => {
@@ -26,6 +27,7 @@ describe('platform admin sessions', () => {
     const admin = await app.seed.platformAdmin();
     const first = (await login({ email: admin.email, password: admin.password })).body.data.refreshToken;
     const second = (await refresh(first)).body.data.refreshToken;
+    await endRefreshRetryWindow(app, first);
     const reuse = await refresh(first);
     expect(reuse.status).to.equal(401);
     expect(reuse.body.code).to.equal('REFRESH_TOKEN_REUSED');

@@ -1,3 +1,4 @@
+import { hashSecret } from '../../src/secrets.ts';
 import type { TestApp } from './test-app.ts';
 
 /** Signs in through the real dashboard endpoints and returns request headers carrying the access token. */
@@ -20,4 +21,10 @@ export async function platformAuth(app: TestApp, admin: { email: string; passwor
   const res = await app.request('/api/platform/auth/login', { method: 'POST', json: { email: admin.email, password: admin.password } });
   if (res.status !== 200) throw new Error(`platform login failed: ${res.status} ${res.text}`);
   return { authorization: `Bearer ${res.body.data.accessToken}` };
+}
+
+/** Time travel: the retry window of a rotated dashboard refresh token (REFRESH_RETRY_SECONDS) has passed. */
+export async function endRefreshRetryWindow(app: TestApp, refreshToken: string): Promise<void> {
+  await app.deps.db('dashboard_refresh_tokens').where({ token_hash: hashSecret(refreshToken) }).whereNotNull('retry_until')
+    .update({ retry_until: app.deps.db.raw("now() - interval '1 second'") });
 }

@@ -1,10 +1,15 @@
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { startServer } from '../../src/server.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
 import { expectContractFor } from './contract.ts';
 import { request, testEnv, type TestApp, type TestResponse } from './test-app.ts';
 
-export type SiblingApp = { request(path: string, init?: RequestInit & { json?: unknown }): Promise<TestResponse>; stop(): Promise<void> };
+export type SiblingApp = {
+  request(path: string, init?: RequestInit & { json?: unknown }): Promise<TestResponse>;
+  /** Its own dependencies (its key store caches apart from the shared app's, as another process's does). */
+  deps: RunningServer['deps'];
+  stop(): Promise<void>;
+};
 
 /**
  * A second app process on the shared test database with its own configuration (config is
@@ -23,6 +28,7 @@ export async function startSiblingApp(app: TestApp, env: Record<string, string>)
       expectContractFor(init?.method ?? 'GET', p, res);
       return res;
     },
+    deps: running.deps,
     stop: () => running.stop(),
   };
 }

@@ -1,0 +1,71 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { errors, type KoaContextWithOIDC, type TokenEndpointGrantContext } from 'oidc-provider';
+import type { Db } from '../db/database.ts';
+import { unlessDatabaseDown } from './oauth-errors.ts';
+import * as payloads from './oidc-payload-table.ts';
+
+/**
+ * How long after a rotation the token it replaced may be presented once more. A client whose
+ * refresh answer was lost (a dropped connection, an app killed mid-request) retries with the
+ * token it still holds; two tabs refreshing at once send the same token twice. Either way the
+ * client never saw the new token, and revoking the grant would sign the user out for nothing.
+ */
+export const REFRESH_RETRY_GRACE_SECONDS = 30;
+
+/** How long the loser of two concurrent refreshes waits for the winner to finish its rotation. */
+const ROTATION_WAIT_MS = 2000;
+const ROTATION_POLL_MS = 20;
+
+/** The refresh token lost the atomic consume to a concurrent request (adapter.ts); the retry policy decides what follows. */
+export class RefreshTokenConsumedConcurrently extends Error {}
+
+type GrantHandler = (ctx: TokenEndpointGrantContext) => Promise<void>;
+
+/** Requests answered from the current token of the family: these must not rotate it again. */
+const retryAnswers = new WeakSet<object>();
+
+/** oidc-provider's `rotateRefreshToken`: every use rotates, except the answer to a retry. */
+export const rotatesRefreshToken = (ctx: KoaContextWithOIDC): boolean => !retryAnswers.has(ctx);
+
+/**
+ * Wraps oidc-provider's refresh_token grant with RFC 9700 §4.14.2 reuse detection and one
+ * grace: the token a rotation replaced, presented again within REFRESH_RETRY_GRACE_SECONDS,
+ * is answered once with the family's current refresh token (the one that rotation issued,
+ * not rotated again) and a new access token. A second retry, a retry after the window, or
+ * one after the new token was itself used is reuse and revokes the grant. Concurrent uses
+ * thus never start a second chain: every answer carries the same refresh token.
+ */
+export function withRefreshRetry(db: Db, handler: GrantHandler): GrantHandler {
+  return async function refreshTokenGrant(ctx) {
+    const presented = String(ctx.oidc.params.refresh_token);
+    try {
+      await handler(ctx);
+    } catch (err) {
+      if (!(err instanceof RefreshTokenConsumedConcurrently)) throw err;
+      const current = await unlessDatabaseDown(() => currentTokenFor(db, presented));
+      if (!current) {
+        await unlessDatabaseDown(() => payloads.destroyGrantOf(db, 'RefreshToken', presented));
+        throw new errors.InvalidGrant('refresh token already used');
+      }
+      ctx.oidc.params.refresh_token = current;
+      retryAnswers.add(ctx);
+      await handler(ctx);
+      return;
+    }
+    const rotated = ctx.oidc.entities.RotatedRefreshToken;
+    const issued = ctx.oidc.entities.RefreshToken;
+    if (rotated && issued?.jti) await unlessDatabaseDown(() => payloads.recordRotation(db, rotated.jti, issued.jti));
+  };
+}
+
+/** The token the presented one was rotated to, when its one retry may be answered with it. */
+async function currentTokenFor(db: Db, presented: string): Promise<string | undefined> {
+  // A concurrent winner consumes first and links the token it issued a moment later.
+  const deadline = Date.now() + ROTATION_WAIT_MS;
+  let rotation = await payloads.rotationOf(db, presented);
+  while (rotation === undefined && Date.now() < deadline) {
+    await sleep(ROTATION_POLL_MS);
+    rotation = await payloads.rotationOf(db, presented);
+  }
+  return rotation ? payloads.claimRetry(db, presented, REFRESH_RETRY_GRACE_SECONDS) : undefined;
+}
