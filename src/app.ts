@@ -21,6 +21,8 @@ import { webhookRoutes } from './webhooks/routes.ts';
 import { contactRoutes } from './contacts/routes.ts';
 import { conversationRoutes } from './conversations/routes.ts';
 import { callRoutes } from './calls/routes.ts';
+import { agentInboxRoutes } from './conversations/agent-routes.ts';
+import { agentRoutes } from './agents/routes.ts';
 import { planContractRoutes } from './plans/routes.ts';
 import { billingRoutes } from './billing/routes.ts';
 import { requestMetrics } from './monitoring/request-metrics.ts';
@@ -33,14 +35,14 @@ export type App = { koa: Koa; schemes: SecuritySchemes };
 export function apiAreas(deps: RouteDeps): Router[] {
   return [
     runtimeRoutes(deps), dashboardAuthRoutes(deps), platformAuthRoutes(deps), serverApiRoutes(deps), contactRoutes(deps), webhookRoutes(deps), developerRoutes(deps), planContractRoutes(deps), billingRoutes(deps),
-    conversationRoutes(deps), callRoutes(deps),
+    conversationRoutes(deps), callRoutes(deps), agentRoutes(deps), agentInboxRoutes(deps),
   ];
 }
 
 /** How each of the contract's security schemes is checked: the one registry every operation's guard comes from. */
 export function securitySchemes(deps: AppDeps, identity: Pick<Identity, 'schemes'>): SecuritySchemes {
   return Object.freeze({
-    ...dashboardSchemes(deps), ServerApiKey: serverApiKeyScheme(deps.db), RuntimeBearer: runtimeBearerScheme(deps), ...identity.schemes,
+    ...dashboardSchemes(deps), ServerApiKey: serverApiKeyScheme(deps.db), RuntimeBearer: runtimeBearerScheme(deps, deps.presence.heartbeat), ...identity.schemes,
   });
 }
 

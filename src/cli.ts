@@ -13,6 +13,7 @@ import { isUniqueViolation } from './db/errors.ts';
 import { OPERATOR, operatorIn } from './audit/actor.ts';
 import { audit } from './audit/audit-log.ts';
 import { createAccount } from './tenants/tenant-accounts.ts';
+import { createDepartment, findDepartmentByName } from './tenants/departments.ts';
 import type { Role } from './accounts/account.ts';
 import { createPlatformAdmin } from './platform/admins.ts';
 import { createTenant, findTenantBySlug, listTenants } from './tenants/tenants.ts';
@@ -70,18 +71,32 @@ const COMMANDS: Record<string, Command> = {
       };
     },
   },
+  'department:create': {
+    usage: 'department:create --tenant SLUG --name N',
+    summary: 'Creates a department (a team of agents with its own conversation queue) in a tenant.',
+    flags: { tenant: {}, name: {} },
+    required: ['tenant', 'name'],
+    async run(db, _config, flags) {
+      const tenant = await tenantBySlug(db, str(flags, 'tenant')!);
+      const department = await createDepartment(db, operatorIn(tenant.id), str(flags, 'name')!);
+      return { departmentId: department.id, name: department.name };
+    },
+  },
   'agent:create': {
-    usage: 'agent:create --tenant SLUG --username U --password P --name N --role owner|admin|supervisor|agent [--email E]',
-    summary: 'Creates a workspace account in a tenant.',
-    flags: { tenant: {}, username: {}, password: {}, name: {}, role: {}, email: {} },
+    usage: 'agent:create --tenant SLUG --username U --password P --name N --role owner|admin|supervisor|agent [--email E] [--department NAME]',
+    summary: 'Creates a workspace account in a tenant, optionally in one of its departments.',
+    flags: { tenant: {}, username: {}, password: {}, name: {}, role: {}, email: {}, department: {} },
     required: ['tenant', 'username', 'password', 'name', 'role'],
     async run(db, config, flags) {
       const tenant = await tenantBySlug(db, str(flags, 'tenant')!);
+      const departmentName = str(flags, 'department');
+      const department = departmentName ? await findDepartmentByName(db, tenant.id, departmentName) : undefined;
+      if (departmentName && !department) throw apiError('NOT_FOUND', `no department "${departmentName}" in tenant ${tenant.slug}`);
       // The service checks the role, like every other field.
       const role = str(flags, 'role') as Role;
       const account = await createAccount(db, config.argon2, {
         tenantId: tenant.id, username: str(flags, 'username')!, password: str(flags, 'password')!,
-        name: str(flags, 'name')!, role, email: str(flags, 'email') ?? null,
+        name: str(flags, 'name')!, role, email: str(flags, 'email') ?? null, departmentId: department?.id ?? null,
       });
       await audit(db, operatorIn(tenant.id), 'account.created', { type: 'account', id: account.id });
       return { agentId: account.id };

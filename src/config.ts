@@ -41,6 +41,8 @@ export type Config = Readonly<{
 export type ChatSettings = Readonly<{
   conversationsPerVisitor: number; conversationsPerIp: number; messagesPerVisitor: number; messagesPerIp: number;
   uploadsPerVisitor: number; attachmentMaxBytes: number; ringTimeoutSeconds: number;
+  /** An agent is online while its last request is younger than this. */
+  presenceWindowSeconds: number;
 }>;
 
 export type WebhookSettings = Readonly<{
@@ -131,6 +133,7 @@ export function loadConfig(env: Env = process.env): Config {
     uploadsPerVisitor: readPositiveInt('CHAT_UPLOADS_PER_VISITOR_PER_MINUTE', env.CHAT_UPLOADS_PER_VISITOR_PER_MINUTE, 10, problems),
     attachmentMaxBytes: readPositiveInt('CHAT_ATTACHMENT_MAX_BYTES', env.CHAT_ATTACHMENT_MAX_BYTES, 10 * 1024 * 1024, problems),
     ringTimeoutSeconds: readPositiveInt('CALL_RING_TIMEOUT_SECONDS', env.CALL_RING_TIMEOUT_SECONDS, 45, problems),
+    presenceWindowSeconds: readPositiveInt('AGENT_PRESENCE_WINDOW_SECONDS', env.AGENT_PRESENCE_WINDOW_SECONDS, 60, problems),
   });
 
   const defaultPhoneRegion = (env.DEFAULT_PHONE_REGION || 'US').toUpperCase();

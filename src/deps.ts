@@ -6,6 +6,7 @@ import type { PasswordChecker } from './accounts/password-check.ts';
 import type { KeyStore } from './keys/signing-keys.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './monitoring/metrics.ts';
+import type { PresenceService } from './agents/presence.ts';
 
 /** What every area's routes and services are built from: passed as plain arguments, no container. */
 export type AppDeps = {
@@ -19,6 +20,8 @@ export type AppDeps = {
   checkPassword: PasswordChecker;
   /** This app's Prometheus registry and the counters areas report to. */
   metrics: Metrics;
+  /** Agents' presence, with this process's heartbeat throttle. */
+  presence: PresenceService;
 };
 
 /** What route factories get: the app's dependencies and how the contract's security schemes are checked. */

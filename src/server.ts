@@ -12,6 +12,7 @@ import type { Logger } from './logger.ts';
 import { createMetrics } from './monitoring/metrics.ts';
 import { startDeliveryWorker, type DeliveryWorker } from './webhooks/delivery-worker.ts';
 import { startRingSweeper, type RingSweeper } from './calls/ring-sweeper.ts';
+import { presenceService } from './agents/presence.ts';
 
 export type RunningServer = {
   url: string;
@@ -35,6 +36,7 @@ export async function startServer(config: Config, logger: Logger, options: { dat
     const deps: AppDeps = {
       config, db: database.db, logger, contract: loadContract(), keys: createKeyStore(database.db),
       checkPassword: createPasswordChecker(config.argon2, { onRefused: metrics.loginRefused }), metrics,
+      presence: presenceService(database.db, config.chat.presenceWindowSeconds),
     };
     await deps.keys.get(); // a fresh database gets its first signing key before any request
     const { koa: app, schemes } = await createApp(deps);

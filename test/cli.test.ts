@@ -57,6 +57,18 @@ describe('operator CLI', () => {
     expect(login.status, login.text).to.equal(200);
   });
 
+  it('creates a department and an agent in it, whom the workspace session names with its department', async () => {
+    const tenant = await app.seed.tenant();
+    const department = await cli('department:create', '--tenant', tenant.slug, '--name', 'Billing');
+    expect(department).to.have.keys('departmentId', 'name');
+    await cli('agent:create', '--tenant', tenant.slug, '--username', 'ben', '--password', PASSWORD, '--name', 'Ben', '--role', 'agent', '--department', 'billing');
+    const login = await app.request('/api/auth/workspace-login', { method: 'POST', json: { username: 'ben', password: PASSWORD, slug: tenant.slug } });
+    expect(login.body.data.agent.department).to.deep.equal({ id: department.departmentId, name: 'Billing' });
+    expect((await refused(['department:create', '--tenant', tenant.slug, '--name', 'BILLING'])).message).to.match(/already exists/);
+    const unknown = await refused(['agent:create', '--tenant', tenant.slug, '--username', 'eve', '--password', PASSWORD, '--name', 'Eve', '--role', 'agent', '--department', 'Nope']);
+    expect(unknown.message).to.match(/no department "Nope"/);
+  });
+
   it('creates an OAuth client, returning the secret once', async () => {
     const tenant = await app.seed.tenant();
     const res = await cli('oauth-client:create', '--tenant', tenant.slug, '--name', 'CLI app', '--type', 'confidential',

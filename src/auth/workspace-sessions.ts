@@ -3,6 +3,7 @@ import { findByUsername } from '../accounts/accounts.ts';
 import { apiError } from '../http/api-error.ts';
 import type { Tenant } from '../tenants/tenant.ts';
 import { findTenantBySlug } from '../tenants/tenants.ts';
+import { findDepartment, type Department } from '../tenants/departments.ts';
 import { assertActive, auditAccount, auditDisabled, loadActiveAccount } from './active-subjects.ts';
 import type { AuthDeps } from './auth-deps.ts';
 import { signAccessToken } from './dashboard-tokens.ts';
@@ -14,17 +15,17 @@ import type { RequestMeta } from '../http/request-meta.ts';
 
 export type WorkspaceAgent = {
   agentId: string; username: string; name: string; isOwner: boolean; isAdmin: boolean; role: Account['role'];
-  clientId: string; clientSlug: string; profileImage: string | null; typeCall: string | null; department?: { id: string };
+  clientId: string; clientSlug: string; profileImage: string | null; typeCall: string | null; department?: { id: string; name: string };
 };
 
 export type WorkspaceSession = TokenPair & { token: string; agent: WorkspaceAgent; agentId: string; username: string; name: string };
 
-export function workspaceAgent(account: Account, tenant: Tenant): WorkspaceAgent {
+export function workspaceAgent(account: Account, tenant: Tenant, department?: Department): WorkspaceAgent {
   return {
     agentId: account.id, username: account.username, name: account.name,
     isOwner: account.role === 'owner', isAdmin: account.role === 'owner' || account.role === 'admin', role: account.role,
     clientId: tenant.id, clientSlug: tenant.slug, profileImage: null, typeCall: null,
-    ...(account.departmentId ? { department: { id: account.departmentId } } : {}),
+    ...(department ? { department: { id: department.id, name: department.name } } : {}),
   };
 }
 
@@ -33,9 +34,10 @@ async function openWorkspaceSession(deps: AuthDeps, account: Account, tenant: Te
   const { accessToken, expiresIn } = await signAccessToken(deps.keys, deps.config.issuer, {
     kind: 'workspace', subject: account.id, sessionId: session.id, tenantId: tenant.id, role: account.role,
   });
+  const department = account.departmentId ? await findDepartment(deps.db, tenant.id, account.departmentId) : undefined;
   return {
     accessToken, refreshToken, expiresIn, token: accessToken,
-    agent: workspaceAgent(account, tenant), agentId: account.id, username: account.username, name: account.name,
+    agent: workspaceAgent(account, tenant, department), agentId: account.id, username: account.username, name: account.name,
   };
 }
 

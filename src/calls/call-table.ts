@@ -9,7 +9,7 @@ type CallRow = {
   end_reason: string | null;
 };
 
-export type StoredCall = CallSession & { tenantId: string; startedBy: CallParty; ringDeadline: string };
+export type StoredCall = CallSession & { tenantId: string; startedBy: CallParty; answeredBy: CallParty | null; ringDeadline: string };
 
 const toCall = (r: CallRow): StoredCall => ({
   id: r.id,
@@ -25,6 +25,7 @@ const toCall = (r: CallRow): StoredCall => ({
   metadata: r.metadata,
   tenantId: r.tenant_id,
   startedBy: { type: r.started_by_type, id: r.started_by_id },
+  answeredBy: r.answered_by_type && r.answered_by_id ? { type: r.answered_by_type, id: r.answered_by_id } : null,
   ringDeadline: iso(r.ring_deadline)!,
 });
 
@@ -88,4 +89,12 @@ export async function missOverdue(db: Db, scope: { tenantId: string; id?: string
   const rows = await db<CallRow>('call_sessions').whereIn('id', overdue)
     .update({ status: 'missed', ended_at: db.fn.now() as never, end_reason: 'ring_timeout' }).returning('*');
   return rows.map(toCall);
+}
+
+/** The answered call this account is on now, if any. */
+export async function answeredCallOf(db: Db, tenantId: string, accountId: string): Promise<StoredCall | undefined> {
+  const row = await db<CallRow>('call_sessions').where({ tenant_id: tenantId, status: 'answered' })
+    .where((q) => q.where({ answered_by_type: 'account', answered_by_id: accountId }).orWhere({ started_by_type: 'account', started_by_id: accountId }))
+    .orderBy('answered_at', 'desc').first();
+  return row && toCall(row);
 }

@@ -14,7 +14,7 @@ import * as table from './call-table.ts';
 /** Who calls: the participant (what it may see) and the party it is on the call. */
 export type Caller = { participant: Participant; party: CallParty };
 
-export const callView = ({ tenantId: _t, startedBy: _s, ringDeadline: _r, ...view }: table.StoredCall): CallSession => view;
+export const callView = ({ tenantId: _t, startedBy: _s, answeredBy: _a, ringDeadline: _r, ...view }: table.StoredCall): CallSession => view;
 
 export type NewCallInput = {
   conversationId: string; type: CallType; direction?: 'inbound' | 'outbound'; status?: string; metadata?: Record<string, unknown>;
@@ -165,3 +165,10 @@ const notFoundAs = (error: () => ApiError) => (err: unknown): never => {
 const callNotFound = () => apiError('CALL_SESSION_NOT_FOUND', 'Call session not found');
 const alreadyLive = (live: table.StoredCall) =>
   apiError('CONFLICT', 'This conversation already has a live call', { details: [`callSession ${live.id} is ${live.status}`] });
+
+/** Who the account is on a call with now: the other party of its answered call (a visitor or account id). */
+export async function currentCallWith(db: Db, tenantId: string, accountId: string): Promise<string | undefined> {
+  const call = await table.answeredCallOf(db, tenantId, accountId);
+  if (!call) return undefined;
+  return call.startedBy.id === accountId ? call.answeredBy?.id : call.startedBy.id;
+}

@@ -69,3 +69,10 @@ export async function markStored(db: Db, tenantId: string, id: string, s: Stored
     }).returning('*');
   return toAttachment(row);
 }
+
+export async function markDeleted(db: Db, tenantId: string, id: string): Promise<StoredAttachment | undefined> {
+  if (!isUuid(id)) return undefined;
+  const [row] = await db<AttachmentRow>('conversation_attachments').where({ tenant_id: tenantId, id })
+    .update({ deleted_at: db.raw('coalesce(deleted_at, now())') as never }).returning('*');
+  return row && toAttachment(row);
+}

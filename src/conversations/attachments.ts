@@ -4,7 +4,9 @@ import busboy from 'busboy';
 import type { TenantActor } from '../audit/actor.ts';
 import type { Db } from '../db/database.ts';
 import { apiError } from '../http/api-error.ts';
-import type { AttachmentStore } from './attachment-store.ts';
+import path from 'node:path';
+import type { AppDeps } from '../deps.ts';
+import { filesystemStore, type AttachmentStore } from './attachment-store.ts';
 import * as table from './attachment-table.ts';
 import { ALLOWED_TYPES, SNIFF_BYTES, detectType, safeFilename } from './attachment-types.ts';
 import { senderOf, type Message, type Participant } from './conversation.ts';
@@ -13,6 +15,11 @@ import { writeMessage } from './messages.ts';
 
 export type Attachment = table.Attachment;
 export type AttachmentDeps = { db: Db; store: AttachmentStore; maxBytes: number };
+
+/** Attachments as configured: files under `DATA_DIR/attachments`, the configured size cap. */
+export const attachmentDepsOf = ({ db, config }: Pick<AppDeps, 'db' | 'config'>): AttachmentDeps => ({
+  db, store: filesystemStore(path.join(config.dataDir, 'attachments')), maxBytes: config.chat.attachmentMaxBytes,
+});
 
 export const attachmentView = ({ tenantId: _t, uploader: _u, storageKey: _k, ...view }: table.StoredAttachment): Attachment => view;
 
@@ -146,6 +153,13 @@ export async function openAttachment(deps: AttachmentDeps, who: Participant, att
   const bytes = await deps.store.read(attachment.storageKey);
   if (!bytes) throw apiError('NOT_FOUND', 'Attachment not found');
   return { attachment: attachmentView(attachment), ...bytes };
+}
+
+/** Marks the attachment removed (downloads stop at once) and answers where its bytes are, for removal after commit. */
+export async function markAttachmentRemoved(db: Db, tenantId: string, attachmentId: string): Promise<{ attachment: Attachment; storageKey: string | null }> {
+  const removed = await table.markDeleted(db, tenantId, attachmentId);
+  if (!removed) throw apiError('NOT_FOUND', 'Attachment not found');
+  return { attachment: attachmentView(removed), storageKey: removed.storageKey };
 }
 
 const closed = () => apiError('CONFLICT', 'This conversation is closed; start a new one');

@@ -82,3 +82,64 @@ export async function advance(db: Db, tenantId: string, id: string, status: Conv
     .returning('*');
   return toConversation(row);
 }
+
+/** Where the inbox continues: the last row's activity time and id (exclusive). */
+export type InboxKey = { activityAt: string; id: string };
+
+export type InboxFilter = {
+  /** Null: every conversation of the tenant (supervisors); else what this agent may see. */
+  agent: { accountId: string; departmentId: string | null } | null;
+  status?: string; departmentId?: string; after?: InboxKey; limit: number;
+};
+
+const ACTIVITY = 'coalesce(last_message_at, created_at)';
+
+/**
+ * The inbox, newest activity first, paged on (activity, id) so a page never repeats or skips
+ * a row that did not change; the visibility rule is the one `canSee` applies to one row.
+ */
+export async function listInbox(db: Db, tenantId: string, f: InboxFilter): Promise<{ conversation: StoredConversation; key: InboxKey }[]> {
+  const query = db<ConversationRow>('conversations').where({ tenant_id: tenantId })
+    // As text: a cursor must carry the microseconds PostgreSQL keeps, which a JS Date would drop.
+    .select('*', db.raw(`(${ACTIVITY})::text as activity_at`))
+    .orderByRaw(`${ACTIVITY} desc, id desc`).limit(f.limit);
+  if (f.status) query.where({ status: f.status as ConversationStatus });
+  if (f.departmentId) query.where({ department_id: f.departmentId });
+  if (f.after) query.whereRaw(`(${ACTIVITY}, id) < (?::timestamptz, ?::uuid)`, [f.after.activityAt, f.after.id]);
+  const agent = f.agent;
+  if (agent) {
+    query.where((q) => {
+      q.where({ assigned_agent_id: agent.accountId }).orWhere((u) => {
+        u.whereNull('assigned_agent_id');
+        if (agent.departmentId) u.where((d) => d.whereNull('department_id').orWhere({ department_id: agent.departmentId }));
+      });
+    });
+  }
+  const rows = await query as (ConversationRow & { activity_at: string })[];
+  return rows.map((row) => ({ conversation: toConversation(row), key: { activityAt: row.activity_at, id: row.id } }));
+}
+
+/** What an assignment changes; `expected` is the assignee the change was decided on. */
+export type AssignmentChange = { agentId: string | null; departmentId?: string | null; expected: string | null };
+
+/**
+ * Moves the conversation only if its assignee is still the one the caller saw (and it is not
+ * closed): one conditional update, so of concurrent changes exactly one applies.
+ */
+export async function reassign(db: Db, tenantId: string, id: string, change: AssignmentChange): Promise<StoredConversation | undefined> {
+  const query = db<ConversationRow>('conversations').where({ tenant_id: tenantId, id }).whereNot({ status: 'closed' });
+  if (change.expected === null) query.whereNull('assigned_agent_id');
+  else query.where({ assigned_agent_id: change.expected });
+  const [row] = await query.update({
+    assigned_agent_id: change.agentId, ...(change.departmentId !== undefined && { department_id: change.departmentId }),
+    updated_at: db.fn.now() as never,
+  }).returning('*');
+  return row && toConversation(row);
+}
+
+/** Closes it unless it is closed already (then undefined). */
+export async function close(db: Db, tenantId: string, id: string, by: string): Promise<StoredConversation | undefined> {
+  const [row] = await db<ConversationRow>('conversations').where({ tenant_id: tenantId, id }).whereNot({ status: 'closed' })
+    .update({ status: 'closed', closed_at: db.fn.now() as never, closed_by: by, updated_at: db.fn.now() as never } as never).returning('*');
+  return row && toConversation(row);
+}

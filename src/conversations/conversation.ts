@@ -1,3 +1,5 @@
+import type { Role } from '../accounts/account.ts';
+
 /** A conversation as the contract shows it (`Conversation`). */
 export type Conversation = {
   conversationId: string;
@@ -61,10 +63,16 @@ export const LIMITS = Object.freeze({
   editWindowSeconds: 15 * 60,
 });
 
-/** Who acts on a conversation: its visitor, or an agent (an account) of the tenant. */
+/** Who acts on a conversation: its visitor, or an agent (an account) of the tenant, with its role and team. */
 export type Participant =
   | { kind: 'visitor'; tenantId: string; visitorId: string }
-  | { kind: 'agent'; tenantId: string; accountId: string };
+  | AgentParticipant;
+
+export type AgentParticipant = { kind: 'agent'; tenantId: string; accountId: string; role: Role; departmentId: string | null };
+
+/** Supervisors, admins and owners see and work every conversation of their tenant. */
+export const SUPERVISING_ROLES: readonly Role[] = ['supervisor', 'admin', 'owner'];
+export const supervises = (agent: AgentParticipant): boolean => SUPERVISING_ROLES.includes(agent.role);
 
 export const senderOf = (p: Participant): Sender =>
   p.kind === 'visitor' ? { type: 'visitor', id: p.visitorId } : { type: 'agent', id: p.accountId };

@@ -1,13 +1,14 @@
 import type { TenantActor } from '../audit/actor.ts';
 import { countAgents } from '../accounts/accounts.ts';
 import { contactIdOf } from '../contacts/contacts.ts';
+import type { PresenceService } from '../agents/presence.ts';
 import type { Db } from '../db/database.ts';
 import { apiError } from '../http/api-error.ts';
 import { findVisitor } from '../runtime/visitors.ts';
 import { serviceCapabilities, type ServiceStatus } from '../tenants/service-capabilities.ts';
 import { requireTenant } from '../tenants/tenants.ts';
 import { emitEvent } from '../webhooks/outbox.ts';
-import type { Conversation, Participant } from './conversation.ts';
+import { supervises, type Conversation, type Participant } from './conversation.ts';
 import * as table from './conversation-table.ts';
 import * as facts from './fact-table.ts';
 
@@ -19,14 +20,25 @@ export const conversationView = ({ tenantId: _t, lastSeq: _s, ...view }: table.S
 const notFound = () => apiError('NOT_FOUND', 'Conversation not found');
 
 /**
- * The conversation, if the participant may see it: a visitor only its own (a verified visitor
- * is one visitor on every device, so that covers all of them), an agent any of its tenant's.
- * Anything else is "not found", so ids of others' conversations reveal nothing.
+ * The conversation, if the participant may see it (`canSee`). Anything else is "not found",
+ * so ids of others' conversations reveal nothing.
  */
 export async function conversationFor(db: Db, who: Participant, id: string, options: { forUpdate?: boolean } = {}): Promise<table.StoredConversation> {
   const conversation = await table.find(db, who.tenantId, id, options);
-  if (!conversation || (who.kind === 'visitor' && conversation.visitorId !== who.visitorId)) throw notFound();
+  if (!conversation || !canSee(who, conversation)) throw notFound();
   return conversation;
+}
+
+/**
+ * A visitor sees its own conversations (a verified visitor is one visitor on every device, so
+ * that covers all of them). Supervisors and up see all of the tenant's; an agent sees those
+ * assigned to it and the unassigned ones of its department or of no department (all
+ * unassigned ones when it has no department itself).
+ */
+export function canSee(who: Participant, c: Pick<Conversation, 'visitorId' | 'assignedAgentId' | 'departmentId'>): boolean {
+  if (who.kind === 'visitor') return c.visitorId === who.visitorId;
+  if (supervises(who) || c.assignedAgentId === who.accountId) return true;
+  return !c.assignedAgentId && (!who.departmentId || !c.departmentId || c.departmentId === who.departmentId);
 }
 
 export type NewVisitorConversation = { subject?: string; visitor?: Record<string, unknown>; metadata?: Record<string, unknown> };
@@ -68,13 +80,16 @@ export type ChatAvailability = { available: boolean; status: ServiceStatus; reas
 
 /**
  * Whether a visitor can chat now: chat must be in the plan and switched on, and someone must
- * be there to answer (an active agent of the tenant).
+ * be there to answer: an agent that is online and available (presence), else an agent account
+ * at all (so a workspace without any is told it is not set up).
  */
-export async function chatAvailability(db: Db, tenantId: string): Promise<ChatAvailability> {
+export async function chatAvailability(db: Db, presence: Pick<PresenceService, 'availableAgents'>, tenantId: string): Promise<ChatAvailability> {
   const chat = (await serviceCapabilities(db, await requireTenant(db, tenantId))).find((s) => s.key === 'chat')!;
   if (!chat.allowed) return { available: false, status: chat.status, ...(chat.reason && { reason: chat.reason }) };
-  if (await countAgents(db, tenantId) === 0) return { available: false, status: 'not_configured', reason: 'No agent can answer chats yet' };
-  return { available: true, status: 'available' };
+  if (await presence.availableAgents(tenantId) > 0) return { available: true, status: 'available' };
+  return await countAgents(db, tenantId) === 0
+    ? { available: false, status: 'not_configured', reason: 'No agent can answer chats yet' }
+    : { available: false, status: 'not_configured', reason: 'No agent is online right now' };
 }
 
 /** Refuses a chat write when the tenant's plan or admin has chat switched off. */

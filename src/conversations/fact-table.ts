@@ -5,7 +5,7 @@ import type { Db } from '../db/database.ts';
  * conversation (a second insert is a no-op), so "first" stays first whatever happens later.
  */
 export type FactKind =
-  | 'conversation_created' | 'first_visitor_message' | 'first_agent_reply' | 'resolved' | 'reopened' | 'closed' | 'rating'
+  | 'conversation_created' | 'first_visitor_message' | 'first_agent_reply' | 'assigned' | 'resolved' | 'reopened' | 'rating'
   | 'call_started' | 'call_answered' | 'call_ended' | 'call_missed';
 
 export type Fact = { kind: FactKind; conversationId: string; agentId?: string | null; departmentId?: string | null; value?: number | null };

@@ -78,3 +78,10 @@ export async function softDelete(db: Db, tenantId: string, id: string): Promise<
     .update({ body: '', metadata: json({}) as never, deleted_at: db.fn.now() as never }).returning('*');
   return toMessage(row);
 }
+
+/** A page of the conversation's messages before `beforeSeq` (newest first), one more than asked to tell if there are more. */
+export async function listBefore(db: Db, tenantId: string, conversationId: string, beforeSeq: number | null, limit: number): Promise<StoredMessage[]> {
+  const query = db<MessageRow>('messages').where({ tenant_id: tenantId, conversation_id: conversationId }).orderBy('seq', 'desc').limit(limit);
+  if (beforeSeq !== null) query.where('seq', '<', String(beforeSeq));
+  return (await query).map(toMessage);
+}

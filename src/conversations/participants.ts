@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { apiError } from '../http/api-error.ts';
 import type { RuntimePrincipal } from '../runtime/runtime-guard.ts';
-import type { Participant } from './conversation.ts';
+import type { AgentParticipant, Participant } from './conversation.ts';
 
 /** The runtime session of the request, if it carried one (visitor operations take anonymous requests too). */
 export const sessionOf = (ctx: Context) => ctx.state.principal as RuntimePrincipal | undefined;
@@ -17,11 +17,18 @@ export function visitorOf(ctx: Context): Participant & { kind: 'visitor' } {
   return { kind: 'visitor', tenantId: session.tenantId, visitorId: session.token.subject };
 }
 
-/** The runtime caller as a participant: the visitor, or an agent of the tenant. */
+/** The runtime caller as a participant: the visitor, or an agent of the tenant with its current role and department. */
 export function participantOf(ctx: Context): Participant {
   const session = sessionOf(ctx)!;
   return session.token.kind === 'visitor'
     ? { kind: 'visitor', tenantId: session.tenantId, visitorId: session.token.subject }
-    : { kind: 'agent', tenantId: session.tenantId, accountId: session.token.subject };
+    : agentOf(ctx);
+}
+
+/** The agent an agent-token request acts for (the guard read its account). */
+export function agentOf(ctx: Context): AgentParticipant {
+  const { tenantId, account } = sessionOf(ctx)!;
+  if (!account) throw new Error('route needs an agent runtime session');
+  return { kind: 'agent', tenantId, accountId: account.id, role: account.role, departmentId: account.departmentId };
 }
 

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { RouteDeps } from '../deps.ts';
@@ -9,8 +8,7 @@ import { tenantActorOf } from '../http/request-actor.ts';
 import { chatLimits, runtimeLimits } from '../runtime/rate-limits.ts';
 import { allowCorsOrigin } from '../runtime/runtime-cors.ts';
 import { createRuntimeSession, runtimeTenantFor, type RuntimeCaller } from '../runtime/runtime-sessions.ts';
-import { filesystemStore } from './attachment-store.ts';
-import { declareAttachment, openAttachment, uploadAttachment, type AttachmentDeps } from './attachments.ts';
+import { attachmentDepsOf, declareAttachment, openAttachment, uploadAttachment } from './attachments.ts';
 import { participantOf, sessionOf, visitorOf } from './participants.ts';
 import { chatAvailability, getVisitorConversation, openTicketOf, requireChat, startVisitorConversation } from './conversations.ts';
 import { conversationProblems, editProblems, sendProblems } from './message-rules.ts';
@@ -24,9 +22,7 @@ export function conversationRoutes(deps: RouteDeps): Router {
   const router = new Router();
   const sessions = runtimeLimits(deps.db, deps.config.runtimeLimits);
   const limits = chatLimits(deps.db, deps.config.chat);
-  const files: AttachmentDeps = {
-    db: deps.db, store: filesystemStore(path.join(deps.config.dataDir, 'attachments')), maxBytes: deps.config.chat.attachmentMaxBytes,
-  };
+  const files = attachmentDepsOf(deps);
   const checked = (rules: (body: Record<string, unknown>) => string[]) => ({ ...deps, input: { rules: ({ body }: { body: unknown }) => rules(body as Record<string, unknown>) } });
 
   operation(deps, router, 'createVisitorChatSession', async (ctx) => {
@@ -37,13 +33,13 @@ export function conversationRoutes(deps: RouteDeps): Router {
       // A page that already has a session learns who it is; the session is not extended.
       const visitor = visitorOf(ctx);
       reply<'createVisitorChatSession'>(ctx, 201, {
-        visitor: { id: visitor.visitorId, verified: current.token.verified === true }, chat: await chatAvailability(deps.db, visitor.tenantId),
+        visitor: { id: visitor.visitorId, verified: current.token.verified === true }, chat: await chatAvailability(deps.db, deps.presence, visitor.tenantId),
       });
       return;
     }
     const created = await createRuntimeSession(deps, sessions, body, callerOf(ctx));
     allowCorsOrigin(ctx, created.origin);
-    reply<'createVisitorChatSession'>(ctx, 201, { ...created.session, visitor: created.visitor, chat: await chatAvailability(deps.db, created.tenantId) });
+    reply<'createVisitorChatSession'>(ctx, 201, { ...created.session, visitor: created.visitor, chat: await chatAvailability(deps.db, deps.presence, created.tenantId) });
   });
 
   operation(deps, router, 'getVisitorChatAvailability', async (ctx) => {
@@ -55,7 +51,7 @@ export function conversationRoutes(deps: RouteDeps): Router {
       allowCorsOrigin(ctx, found.origin);
       tenantId = found.tenantId;
     }
-    reply<'getVisitorChatAvailability'>(ctx, 200, await chatAvailability(deps.db, tenantId));
+    reply<'getVisitorChatAvailability'>(ctx, 200, await chatAvailability(deps.db, deps.presence, tenantId));
   });
 
   operation(checked(conversationProblems), router, 'createVisitorConversation', async (ctx) => {

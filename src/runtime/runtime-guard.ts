@@ -1,4 +1,5 @@
 import type { Context, Next } from 'koa';
+import type { Account } from '../accounts/account.ts';
 import { findAccountInTenant } from '../accounts/accounts.ts';
 import type { SecurityScheme } from '../contract/security.ts';
 import type { AppDeps } from '../deps.ts';
@@ -13,8 +14,14 @@ import { verifyRuntimeToken, type RuntimeClaims } from './runtime-tokens.ts';
 
 export const RUNTIME_HEADER = 'x-ringnity-sdk-session';
 
-/** A runtime request's caller, with the scopes it holds now (its token's, narrowed to the account's current role). */
-export type RuntimePrincipal = { kind: 'runtime'; tenantId: string; token: RuntimeClaims };
+/**
+ * A runtime request's caller, with the scopes it holds now (its token's, narrowed to the
+ * account's current role) and, for agent and admin tokens, the account as it is now.
+ */
+export type RuntimePrincipal = { kind: 'runtime'; tenantId: string; token: RuntimeClaims; account?: Account };
+
+/** Called on every request an agent token makes: its sign of life (presence). */
+export type AgentHeartbeat = (tenantId: string, accountId: string) => Promise<void>;
 
 /**
  * The RuntimeBearer scheme: `X-Ringnity-SDK-Session: <runtime token>`. The operation's runtime
@@ -22,16 +29,19 @@ export type RuntimePrincipal = { kind: 'runtime'; tenantId: string; token: Runti
  * on). On every request the tenant, and for agent and admin tokens the account, must still be
  * active (one indexed read), and the page's Origin must be the one the session was made for.
  */
-export function runtimeBearerScheme({ db, keys, config }: Pick<AppDeps, 'db' | 'keys' | 'config'>): SecurityScheme {
-  async function live(claims: RuntimeClaims): Promise<RuntimeClaims> {
+export function runtimeBearerScheme(
+  { db, keys, config }: Pick<AppDeps, 'db' | 'keys' | 'config'>, heartbeat: AgentHeartbeat,
+): SecurityScheme {
+  async function live(claims: RuntimeClaims): Promise<{ claims: RuntimeClaims; account?: Account }> {
     if (claims.kind === 'visitor') {
       if (!await isTenantActive(db, claims.tenantId)) throw revoked();
-      return claims;
+      return { claims };
     }
     const account = await findAccountInTenant(db, claims.subject);
     if (!account?.active || !account.tenantActive || account.tenantId !== claims.tenantId) throw revoked();
     const allowed = scopesAllowed(claims.kind, account.role);
-    return { ...claims, scopes: claims.scopes.filter((s) => allowed.includes(s)) };
+    if (claims.kind === 'agent') await heartbeat(claims.tenantId, account.id);
+    return { claims: { ...claims, scopes: claims.scopes.filter((s) => allowed.includes(s)) }, account };
   }
 
   return {
@@ -56,7 +66,7 @@ export function runtimeBearerScheme({ db, keys, config }: Pick<AppDeps, 'db' | '
         }
         allowCorsOrigin(ctx, claims.origin);
         if (!kinds.includes(claims.kind)) throw wrongKind(kinds);
-        const current = await live(claims);
+        const { claims: current, account } = await live(claims);
         // Tokens minted by a backend name no origin; a page using one must be on an allowed domain.
         if (!claims.origin && origin) {
           const domain = originDomain(origin);
@@ -66,7 +76,7 @@ export function runtimeBearerScheme({ db, keys, config }: Pick<AppDeps, 'db' | '
           allowCorsOrigin(ctx, origin);
         }
         if (!current.scopes.includes(scope)) throw apiError('FORBIDDEN', `This session lacks the "${scope}" scope`);
-        ctx.state.principal = { kind: 'runtime', tenantId: claims.tenantId, token: current } satisfies RuntimePrincipal;
+        ctx.state.principal = { kind: 'runtime', tenantId: claims.tenantId, token: current, ...(account && { account }) } satisfies RuntimePrincipal;
         ctx.state.actor = { ...requestActor(ctx), tenantId: claims.tenantId, type: claims.kind === 'visitor' ? 'visitor' : 'account', id: claims.subject };
         await next();
       };

@@ -6,9 +6,12 @@ import { countAgents, findByUsername, findOwnerByEmail, insertAccount } from '..
 import { hashPassword, type PasswordParams } from '../accounts/passwords.ts';
 import { planQuota } from '../plans/plan-catalog.ts';
 import { findTenantById, lockTenant } from './tenant-table.ts';
+import { findDepartment } from './departments.ts';
 
 export type NewWorkspaceAccount = {
   tenantId: string; username: string; password: string; name: string; role: Role; email?: string | null;
+  /** A department of the same tenant the account belongs to. */
+  departmentId?: string | null;
 };
 
 /** Creates an account after checking the rules, uniqueness and the plan's `agents` quota. */
@@ -21,6 +24,9 @@ export async function createAccount(db: Db, passwords: PasswordParams, input: Ne
     const tenant = await findTenantById(trx, input.tenantId);
     if (!tenant) throw apiError('NOT_FOUND', 'Tenant not found');
     await lockTenant(trx, tenant.id); // concurrent creations can't overshoot the agents quota
+    if (input.departmentId && !await findDepartment(trx, tenant.id, input.departmentId)) {
+      throw apiError('NOT_FOUND', 'No such department in this tenant');
+    }
     if (await findByUsername(trx, tenant.id, username)) {
       throw apiError('CONFLICT', `username "${username}" is already taken in this tenant`);
     }
@@ -35,7 +41,7 @@ export async function createAccount(db: Db, passwords: PasswordParams, input: Ne
     }
     return insertAccount(trx, {
       id: crypto.randomUUID(), tenantId: tenant.id, role: input.role, username, name: input.name.trim(),
-      email: input.email ?? null, passwordHash,
+      email: input.email ?? null, passwordHash, departmentId: input.departmentId ?? null,
     });
   });
 }

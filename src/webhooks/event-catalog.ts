@@ -8,6 +8,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'contact.updated',
   'contact.deleted',
   'conversation.created',
+  'conversation.assigned',
+  'conversation.closed',
   'message.created',
   'message.updated',
   'message.deleted',

@@ -22,11 +22,14 @@ export async function visitorOf(app: TestApp, slug: string, body: Record<string,
   };
 }
 
-/** A tenant on a plan, with one agent so chat is available. */
+/** A tenant on a plan, with one agent online (its app reported in), so chat is available. */
 export async function chatTenant(app: TestApp, plan = 'professional') {
   const tenant = await app.seed.tenant({ plan });
   const agent = await app.seed.account(tenant.id, { role: 'agent' });
-  return { tenant, agent };
+  const agentToken = await agentTokenOf(app, tenant.id, agent.id);
+  const online = await app.request('/api/agent-sdk/presence', { method: 'PATCH', headers: { [SESSION_HEADER]: agentToken }, json: { status: 'available' } });
+  if (online.status !== 200) throw new Error(`presence: ${online.status} ${online.text}`);
+  return { tenant, agent, agentToken };
 }
 
 /** An agent runtime token for an account of the tenant, minted by the customer's backend. */

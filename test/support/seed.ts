@@ -22,11 +22,11 @@ export function createSeeder({ db, config }: AppDeps) {
       });
       return { ...tenant, owner, ownerEmail: owner.email!, password: PASSWORD };
     },
-    async account(tenantId: string, options: { role?: Role; email?: string } = {}) {
+    async account(tenantId: string, options: { role?: Role; email?: string; departmentId?: string } = {}) {
       const username = `user-${unique()}`;
       const account = await createAccount(db, config.argon2, {
         tenantId, username, password: PASSWORD, name: `User ${username}`, role: options.role ?? 'agent',
-        email: options.email ?? `${username}@example.com`,
+        email: options.email ?? `${username}@example.com`, departmentId: options.departmentId,
       });
       return { ...account, password: PASSWORD };
     },

@@ -34,7 +34,7 @@ describe('webhook endpoints', () => {
     expect(list.body.data.webhooks.map((w: { id: string }) => w.id)).to.deep.equal([webhook.id]);
     expect(JSON.stringify(list.body)).not.to.include(secret);
     expect(list.body.data.availableEvents).to.have.members([
-      'contact.created', 'contact.updated', 'contact.deleted', 'conversation.created', 'message.created', 'message.updated', 'message.deleted',
+      'contact.created', 'contact.updated', 'contact.deleted', 'conversation.created', 'conversation.assigned', 'conversation.closed', 'message.created', 'message.updated', 'message.deleted',
       'call.started', 'call.answered', 'call.ended', 'call.missed', 'webhook.test',
     ]);
   });
