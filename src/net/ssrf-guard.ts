@@ -104,11 +104,28 @@ export async function urlTargetRefusal(url: URL, allow: PrivateAllowList): Promi
  * other family it compares an address with.
  */
 export function guardedAgent(protocol: string, address: string, allow: PrivateAllowList): Agent {
+  const key = `${protocol}|${address}|${allow.join(',')}`;
+  const cached = agents.get(key);
+  if (cached) return cached;
   const family = familyOf(address);
   const allowIPAddressList = allow.filter((entry) => familyOf(entry.split('/')[0]) === family);
-  const options = { keepAlive: false, allowPrivateIPAddress: false, allowMetaIPAddress: false, allowIPAddressList };
-  return protocol === 'https:' ? new RequestFilteringHttpsAgent(options) : new RequestFilteringHttpAgent(options);
+  // Kept alive: a receiver gets many deliveries, and a connection is only ever to the address checked for it.
+  const options = { keepAlive: true, timeout: IDLE_SOCKET_MS, allowPrivateIPAddress: false, allowMetaIPAddress: false, allowIPAddressList };
+  const agent = protocol === 'https:' ? new RequestFilteringHttpsAgent(options) : new RequestFilteringHttpAgent(options);
+  if (agents.size >= MAX_AGENTS) {
+    const [oldest, old] = agents.entries().next().value!;
+    agents.delete(oldest);
+    old.destroy();
+  }
+  agents.set(key, agent);
+  return agent;
 }
+
+/** One agent per checked address (and allow-list), so connections to it are reused; the oldest goes past MAX_AGENTS. */
+const agents = new Map<string, Agent>();
+const MAX_AGENTS = 256;
+/** An idle kept-alive connection is closed after this. */
+const IDLE_SOCKET_MS = 5_000;
 
 /** request-filtering-agent's refusal of a socket, told apart from network errors by its message. */
 export const isGuardRefusal = (err: Error) => /is not allowed\. Because/.test(err.message);

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { TenantActor } from '../audit/actor.ts';
 import type { OutboundResult } from '../net/guarded-client.ts';
-import { completeAttempt, insertAttempts } from './delivery-table.ts';
+import { completeAttempt, completeDelivered, insertAttempts, type Delivered } from './delivery-table.ts';
 import { DISABLE_AFTER_FAILING_MS, judge, retryDelay } from './retry-policy.ts';
 import { markFailing, markSucceeded } from './webhook-table.ts';
 import { disableEndpoint } from './webhooks.ts';
@@ -12,13 +12,52 @@ const deliverySystem = (tenantId: string): TenantActor => ({ tenantId, type: 'sy
 
 const MAX_RESPONSE_BODY = 4096;
 
+export type OutcomeRecorder = (attempt: ClaimedAttempt, sent: { url: string; result: OutboundResult }) => Promise<void>;
+
+/** How many delivered attempts one statement records at most, and how long one waits for company. */
+const BATCH_SIZE = 100;
+const BATCH_WAIT_MS = 5;
+
+/**
+ * Records outcomes for the delivery worker. Deliveries that succeeded — nearly all of them —
+ * are recorded in batches (one statement for up to BATCH_SIZE, gathered for BATCH_WAIT_MS),
+ * since a round trip per delivery was most of a delivery's cost; anything else goes through
+ * `recordAttemptOutcome`, one transaction each. A delivered attempt is only re-sent if its
+ * batch fails to commit, as for any unrecorded attempt (at-least-once).
+ */
+export function outcomeRecorder(db: Knex, options: { retryScale: number }): OutcomeRecorder {
+  let batch: { delivered: Delivered; done: (err?: unknown) => void }[] = [];
+  let timer: NodeJS.Timeout | undefined;
+
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    const taken = batch;
+    batch = [];
+    completeDelivered(db, taken.map((t) => t.delivered)).then(() => taken.forEach((t) => t.done()), (err) => taken.forEach((t) => t.done(err)));
+  };
+
+  return (attempt, sent) => {
+    const { result } = sent;
+    if (result.kind !== 'response' || judge(result).kind !== 'delivered') return recordAttemptOutcome(db, attempt, sent, options);
+    return new Promise<void>((resolve, reject) => {
+      batch.push({
+        delivered: { attempt, url: sent.url, responseStatus: result.status, responseBody: result.body.slice(0, MAX_RESPONSE_BODY), durationMs: result.durationMs },
+        done: (err) => (err ? reject(err) : resolve()),
+      });
+      if (batch.length >= BATCH_SIZE) flush();
+      else timer ??= setTimeout(flush, BATCH_WAIT_MS);
+    });
+  };
+}
+
 /**
  * Records how an attempt ended and what follows, in one transaction: the attempt's row; on
  * success the endpoint's failure run ends; on failure the next attempt is queued (or the
  * delivery has failed for good), a 410 disables the endpoint, and so does a failure run of
  * DISABLE_AFTER_FAILING_MS. Nothing happens when the claim was lost to another worker.
  */
-export async function recordAttemptOutcome(
+async function recordAttemptOutcome(
   db: Knex, attempt: ClaimedAttempt, sent: { url: string; result: OutboundResult }, options: { retryScale: number },
 ): Promise<void> {
   const { result } = sent;

@@ -111,3 +111,57 @@ export async function findFirstAttempts(db: Db, tenantId: string, deliveryIds: s
     .where({ tenant_id: tenantId, attempt: 1 }).whereIn('delivery_id', deliveryIds);
   return rows.map(toAttempt);
 }
+
+/**
+ * The outbox write of one event, in one statement: the tenant's active endpoints subscribed to
+ * the type, the event (only when there is one), and a first attempt per endpoint, due now.
+ * One round trip whether or not anyone listens, so emitting costs a change almost nothing.
+ */
+export async function queueForSubscribers(
+  db: Db, e: { id: string; tenantId: string; type: string; body: string },
+): Promise<{ deliveryId: string; webhookId: string }[]> {
+  const { rows } = await db.raw<{ rows: { delivery_id: string; webhook_id: string }[] }>(`
+    with subscribers as (
+      select id, url from webhooks where tenant_id = :tenantId and is_active and events @> :types::jsonb
+    ), event as (
+      insert into webhook_events (id, tenant_id, type, body)
+      select :id, :tenantId, :type, :body where exists (select 1 from subscribers)
+      returning id
+    )
+    insert into webhook_deliveries (id, tenant_id, webhook_id, event_id, event_type, delivery_id, attempt, status, url, available_at)
+    select gen_random_uuid(), :tenantId, s.id, event.id, :type, gen_random_uuid(), 1, 'pending', s.url, now()
+      from subscribers s cross join event
+    returning delivery_id, webhook_id`,
+  { id: e.id, tenantId: e.tenantId, type: e.type, types: JSON.stringify([e.type]), body: e.body } as never);
+  return rows.map((r) => ({ deliveryId: r.delivery_id, webhookId: r.webhook_id }));
+}
+
+export type Delivered = { attempt: ClaimedAttempt; url: string; responseStatus: number; responseBody: string; durationMs: number };
+
+/**
+ * Records a batch of delivered attempts in one statement, each only while its claim is still
+ * the caller's, and ends the failure run of their endpoints (the `webhooks` row is this
+ * folder's too). Returns the ids of the attempts recorded.
+ */
+export async function completeDelivered(db: Db, batch: Delivered[]): Promise<Set<string>> {
+  if (!batch.length) return new Set();
+  const values = batch.map(() => '(?::uuid, ?::uuid, ?::uuid, ?, ?::int, ?, ?::int)').join(', ');
+  const bindings = batch.flatMap((d) => [
+    d.attempt.id, d.attempt.tenantId, d.attempt.leaseToken, d.url, d.responseStatus, storable(d.responseBody), d.durationMs,
+  ]);
+  const { rows } = await db.raw<{ rows: { id: string }[] }>(`
+    with done as (
+      update webhook_deliveries d
+         set status = 'delivered', url = v.url, response_status = v.status, response_body = v.body,
+             error_message = null, duration_ms = v.duration, completed_at = now(), lease_token = null
+        from (values ${values}) as v(id, tenant_id, lease, url, status, body, duration)
+       where d.id = v.id and d.tenant_id = v.tenant_id and d.status = 'sending' and d.lease_token = v.lease
+      returning d.id, d.tenant_id, d.webhook_id
+    ), recovered as (
+      update webhooks w set failing_since = null
+        from (select distinct tenant_id, webhook_id from done) r
+       where w.tenant_id = r.tenant_id and w.id = r.webhook_id and w.failing_since is not null
+    )
+    select id from done`, bindings);
+  return new Set(rows.map((r) => r.id));
+}

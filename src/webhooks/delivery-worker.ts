@@ -4,7 +4,7 @@ import type { WebhookSettings } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { guardedPost, type OutboundResult } from '../net/guarded-client.ts';
 import { claimDueAttempts } from './delivery-table.ts';
-import { recordAttemptOutcome, recordCanceled } from './delivery-outcome.ts';
+import { outcomeRecorder, recordCanceled } from './delivery-outcome.ts';
 import { findEvents, type StoredEvent } from './event-table.ts';
 import { onDeliveriesQueued } from './outbox.ts';
 import { loadSecretBox, signatureHeader, type SecretBox } from './signing-secrets.ts';
@@ -31,6 +31,7 @@ export function startDeliveryWorker({ db, logger, settings }: { db: Knex; logger
   // recorded before another worker may take the attempt over.
   const leaseMs = settings.timeoutMs * 2 + 1_000;
   const inFlight = new Set<Promise<void>>();
+  const recordOutcome = outcomeRecorder(db, { retryScale: settings.retryScale });
   const shutdown = new AbortController();
   let box: Promise<SecretBox> | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -99,7 +100,7 @@ export function startDeliveryWorker({ db, logger, settings }: { db: Knex; logger
         return;
       }
       const result = await post(attempt, target, event, secrets);
-      await recordAttemptOutcome(db, attempt, { url: target.url, result }, { retryScale: settings.retryScale });
+      await recordOutcome(attempt, { url: target.url, result });
       logger.debug({ deliveryId: attempt.deliveryId, attempt: attempt.attempt, outcome: result.kind === 'response' ? result.status : result.error }, 'webhook attempt');
     } catch (err) {
       // Not recorded (database down): the lease expires and the attempt is sent again.

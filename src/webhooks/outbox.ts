@@ -3,8 +3,7 @@ import type { Knex } from 'knex';
 import type { TenantActor } from '../audit/actor.ts';
 import type { WebhookEventBody, WebhookEventType } from './event-catalog.ts';
 import { insertEvent } from './event-table.ts';
-import { insertAttempts } from './delivery-table.ts';
-import { activeSubscribers } from './webhook-table.ts';
+import { insertAttempts, queueForSubscribers } from './delivery-table.ts';
 import type { Webhook } from './webhook.ts';
 
 /** What an emit wrote: the event and one delivery per endpoint it goes to. */
@@ -21,18 +20,27 @@ export type EmittedEvent = { eventId: string; deliveries: { deliveryId: string; 
  * `data` is the event's `data` (README "Webhook events"); it must be JSON.
  */
 export async function emitEvent(trx: Knex.Transaction, actor: TenantActor, type: WebhookEventType, data: Record<string, unknown>): Promise<EmittedEvent> {
-  return enqueueEvent(trx, actor, type, data, await activeSubscribers(trx, actor.tenantId, type));
+  const event = eventOf(actor, type, data);
+  const deliveries = await queueForSubscribers(trx, { id: event.id, tenantId: actor.tenantId, type, body: event.body });
+  if (deliveries.length) wakeAfterCommit(trx);
+  return { eventId: event.id, deliveries };
+}
+
+/** The event's id and the body every delivery of it carries. */
+function eventOf(actor: TenantActor, type: WebhookEventType, data: Record<string, unknown>): { id: string; body: string } {
+  const id = crypto.randomUUID();
+  const body: WebhookEventBody = { id, type, timestamp: new Date().toISOString(), tenantId: actor.tenantId, data };
+  return { id, body: JSON.stringify(body) };
 }
 
 /** Emits an event to the given endpoints whatever they subscribe to (the test event). */
 export async function enqueueEvent(
   trx: Knex.Transaction, actor: TenantActor, type: WebhookEventType, data: Record<string, unknown>, webhooks: Webhook[],
 ): Promise<EmittedEvent> {
-  const eventId = crypto.randomUUID();
+  const { id: eventId, body } = eventOf(actor, type, data);
   // No endpoint, no event: the outbox only holds what will be sent.
   if (!webhooks.length) return { eventId, deliveries: [] };
-  const body: WebhookEventBody = { id: eventId, type, timestamp: new Date().toISOString(), tenantId: actor.tenantId, data };
-  await insertEvent(trx, { id: eventId, tenantId: actor.tenantId, type, body: JSON.stringify(body) });
+  await insertEvent(trx, { id: eventId, tenantId: actor.tenantId, type, body });
   const attempts = await insertAttempts(trx, webhooks.map((w) => ({
     tenantId: actor.tenantId, webhookId: w.id, eventId, eventType: type, deliveryId: crypto.randomUUID(), attempt: 1, url: w.url, delayMs: 0,
   })));

@@ -43,13 +43,6 @@ export async function findWebhook(db: Db, tenantId: string, id: string, options:
 }
 
 /** The active endpoints of the tenant that subscribe to `type`. */
-export async function activeSubscribers(db: Db, tenantId: string, type: string): Promise<Webhook[]> {
-  const rows = await db<WebhookRow>('webhooks')
-    .where({ tenant_id: tenantId, is_active: true })
-    .whereRaw('events @> ?::jsonb', [json([type])]);
-  return rows.map(toWebhook);
-}
-
 export async function activeWebhooksOf(db: Db, tenantId: string): Promise<Webhook[]> {
   return (await db<WebhookRow>('webhooks').where({ tenant_id: tenantId, is_active: true }).orderBy('created_at')).map(toWebhook);
 }
