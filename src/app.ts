@@ -21,6 +21,7 @@ import { webhookRoutes } from './webhooks/routes.ts';
 import { contactRoutes } from './contacts/routes.ts';
 import { conversationRoutes } from './conversations/routes.ts';
 import { callRoutes } from './calls/routes.ts';
+import { aiRoutes } from './ai/routes.ts';
 import { agentInboxRoutes } from './conversations/agent-routes.ts';
 import { agentRoutes } from './agents/routes.ts';
 import { planContractRoutes } from './plans/routes.ts';
@@ -35,7 +36,7 @@ export type App = { koa: Koa; schemes: SecuritySchemes };
 export function apiAreas(deps: RouteDeps): Router[] {
   return [
     runtimeRoutes(deps), dashboardAuthRoutes(deps), platformAuthRoutes(deps), serverApiRoutes(deps), contactRoutes(deps), webhookRoutes(deps), developerRoutes(deps), planContractRoutes(deps), billingRoutes(deps),
-    conversationRoutes(deps), callRoutes(deps), agentRoutes(deps), agentInboxRoutes(deps),
+    conversationRoutes(deps), callRoutes(deps), agentRoutes(deps), agentInboxRoutes(deps), aiRoutes(deps),
   ];
 }
 

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { getSupportedRegionCodes } from 'awesome-phonenumber';
 import { parseAllowList } from './net/ssrf-guard.ts';
-import { DEFAULT_QUERY_TIMEOUT_MS } from './db/database.ts';
 
 export type Environment = 'development' | 'test' | 'production';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -35,6 +34,27 @@ export type Config = Readonly<{
   chat: ChatSettings;
   /** Webhook delivery (README "Webhooks"). */
   webhooks: WebhookSettings;
+  /** The AI providers, knowledge ingest and its limits (README "AI"). */
+  ai: AiSettings;
+}>;
+
+export type AiSettings = Readonly<{
+  /** An OpenAI-compatible chat-completions API; without all three the built-in extractive answerer replies. */
+  chat: Readonly<{ baseUrl: string; apiKey: string; model: string }> | undefined;
+  /** An OpenAI-Realtime-style endpoint taking an SDP offer; unset, realtime calls answer AI_NOT_READY. */
+  realtimeUrl: string | undefined;
+  /** Sent as `Authorization: Bearer` to the providers. */
+  apiKey: string | undefined;
+  /** One provider call (chat or realtime), per attempt. */
+  timeoutMs: number;
+  /** Largest knowledge upload, and largest page a URL ingest reads. */
+  uploadMaxBytes: number;
+  urlMaxBytes: number;
+  urlTimeoutMs: number;
+  urlMaxRedirects: number;
+  /** Non-public addresses URL ingest may fetch from (its own list: what it fetches becomes visitor-facing text). */
+  allowedPrivateHosts: readonly string[];
+  ingestPollIntervalMs: number;
 }>;
 
 /** Visitor chat's rate limits (per minute, shared by every process), its upload cap and the calls' ring timeout. */
@@ -142,6 +162,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const webhooks = readWebhookSettings(env, nodeEnv, problems);
+  const ai = readAiSettings(env, problems);
 
   if (problems.length) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
 
@@ -166,6 +187,29 @@ export function loadConfig(env: Env = process.env): Config {
     runtimeLimits,
     chat,
     webhooks,
+    ai,
+  });
+}
+
+function readAiSettings(env: Env, problems: string[]): AiSettings {
+  const chatVars = [env.AI_BASE_URL, env.AI_API_KEY, env.AI_CHAT_MODEL];
+  if ((env.AI_BASE_URL || env.AI_CHAT_MODEL) && !chatVars.every(Boolean)) problems.push('AI_BASE_URL, AI_API_KEY and AI_CHAT_MODEL must be set together (or none of them)');
+  for (const name of ['AI_BASE_URL', 'AI_REALTIME_URL'] as const) {
+    if (env[name] && !isHttpUrl(env[name]!)) problems.push(`${name} must be an absolute http(s) URL (got "${env[name]}")`);
+  }
+  const allowList = parseAllowList(env.KNOWLEDGE_ALLOWED_PRIVATE_HOSTS ?? '');
+  problems.push(...allowList.problems.map((p) => `KNOWLEDGE_ALLOWED_PRIVATE_HOSTS: ${p}`));
+  return Object.freeze({
+    chat: chatVars.every(Boolean) ? Object.freeze({ baseUrl: env.AI_BASE_URL!, apiKey: env.AI_API_KEY!, model: env.AI_CHAT_MODEL! }) : undefined,
+    realtimeUrl: env.AI_REALTIME_URL || undefined,
+    apiKey: env.AI_API_KEY || undefined,
+    timeoutMs: readPositiveInt('AI_TIMEOUT_MS', env.AI_TIMEOUT_MS, 20_000, problems),
+    uploadMaxBytes: readPositiveInt('KNOWLEDGE_UPLOAD_MAX_BYTES', env.KNOWLEDGE_UPLOAD_MAX_BYTES, 20 * 1024 * 1024, problems),
+    urlMaxBytes: readPositiveInt('KNOWLEDGE_URL_MAX_BYTES', env.KNOWLEDGE_URL_MAX_BYTES, 5 * 1024 * 1024, problems),
+    urlTimeoutMs: readPositiveInt('KNOWLEDGE_URL_TIMEOUT_MS', env.KNOWLEDGE_URL_TIMEOUT_MS, 10_000, problems),
+    urlMaxRedirects: readPositiveInt('KNOWLEDGE_URL_MAX_REDIRECTS', env.KNOWLEDGE_URL_MAX_REDIRECTS, 5, problems),
+    allowedPrivateHosts: Object.freeze(allowList.entries),
+    ingestPollIntervalMs: readPositiveInt('KNOWLEDGE_POLL_INTERVAL_MS', env.KNOWLEDGE_POLL_INTERVAL_MS, 1000, problems),
   });
 }
 
@@ -223,6 +267,9 @@ function readPositiveInt(name: string, value: string | undefined, fallback: numb
   }
   return n;
 }
+
+/** How long one query may take unless DATABASE_QUERY_TIMEOUT_MS says otherwise (README "Configuration"). */
+export const DEFAULT_QUERY_TIMEOUT_MS = 2_000;
 
 /** 0 lifts the bound (a long migration); anything else below 100 ms would refuse ordinary queries. */
 function readQueryTimeout(value: string | undefined, problems: string[]): number {

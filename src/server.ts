@@ -12,6 +12,8 @@ import type { Logger } from './logger.ts';
 import { createMetrics } from './monitoring/metrics.ts';
 import { startDeliveryWorker, type DeliveryWorker } from './webhooks/delivery-worker.ts';
 import { startRingSweeper, type RingSweeper } from './calls/ring-sweeper.ts';
+import { startIngestWorker, type IngestWorker } from './ai/ingest-worker.ts';
+import { knowledgeDepsOf } from './ai/knowledge.ts';
 import { presenceService } from './agents/presence.ts';
 
 export type RunningServer = {
@@ -55,8 +57,9 @@ export async function startServer(config: Config, logger: Logger, options: { dat
     // Every process delivers webhooks; started once the server is up, stopped before the database closes.
     const worker = startDeliveryWorker({ db: database.db, logger, settings: config.webhooks });
     const sweeper = startRingSweeper({ db: database.db, logger, ringTimeoutSeconds: config.chat.ringTimeoutSeconds });
+    const ingest = startIngestWorker({ ...knowledgeDepsOf(database.db, config), db: database.db, logger });
     return {
-      url: `http://localhost:${port}`, port, backend: database.backend, server, deps, schemes, stop: () => stop(server, database, [worker, sweeper]),
+      url: `http://localhost:${port}`, port, backend: database.backend, server, deps, schemes, stop: () => stop(server, database, [worker, sweeper, ingest]),
     };
   } catch (err) {
     await database.close();
@@ -64,7 +67,7 @@ export async function startServer(config: Config, logger: Logger, options: { dat
   }
 }
 
-async function stop(server: Server, database: Database, background: (DeliveryWorker | RingSweeper)[]): Promise<void> {
+async function stop(server: Server, database: Database, background: (DeliveryWorker | RingSweeper | IngestWorker)[]): Promise<void> {
   await Promise.all([
     new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -17,6 +17,9 @@ export type RecordedUsage = { usageId: string; chargeCents: number; balanceAfter
 /** Billing months are calendar months in UTC. */
 export const monthStart = (at: Date) => new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
 
+/** The tenant's AI usage so far this month: what the AI area checks against the quota before a provider call. */
+export const aiMonthUsage = (db: Db, tenantId: string, at = new Date()) => tenantMonthUsage(db, tenantId, monthStart(at));
+
 /** The plan's included AI quota (null: unlimited or custom, so never overage). */
 export async function includedQuota(db: Db, planId: string): Promise<IncludedQuota> {
   return { chatReplies: await planQuota(db, planId, 'ai_chat_replies'), voiceMinutes: await planQuota(db, planId, 'ai_voice_minutes') };

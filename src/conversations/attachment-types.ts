@@ -38,13 +38,18 @@ export async function detectType(head: Buffer, filename: string): Promise<Detect
 }
 
 function isPlainText(head: Buffer): boolean {
-  if (head.includes(0)) return false;
+  const text = utf8TextOf(head);
+  return text !== undefined && !text.trimStart().startsWith('<');
+}
+
+/** The first bytes of a file as text when they are UTF-8 without NUL (byte order mark dropped), else undefined. */
+export function utf8TextOf(head: Buffer): string | undefined {
+  if (head.includes(0)) return undefined;
   try {
     // `stream`: a character cut off at the end of what was read is not an error.
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
-    return !text.replace(/^\uFEFF/, '').trimStart().startsWith('<');
+    return new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true }).replace(/^\uFEFF/, '');
   } catch {
-    return false;
+    return undefined;
   }
 }
 

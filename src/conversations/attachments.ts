@@ -1,9 +1,7 @@
-import type { IncomingHttpHeaders } from 'node:http';
-import { Transform, type Readable } from 'node:stream';
-import busboy from 'busboy';
 import type { TenantActor } from '../audit/actor.ts';
 import type { Db } from '../db/database.ts';
 import { apiError } from '../http/api-error.ts';
+import { keepHead, multipartFile, type MultipartBody } from '../http/multipart-file.ts';
 import path from 'node:path';
 import type { AppDeps } from '../deps.ts';
 import { filesystemStore, type AttachmentStore } from './attachment-store.ts';
@@ -42,7 +40,7 @@ export async function declareAttachment(deps: AttachmentDeps, who: Participant, 
   return { attachment: attachmentView(attachment), upload: { method: 'POST', path: uploadPath, field: 'file', ...limitsOf(deps.maxBytes) } };
 }
 
-export type Upload = { headers: IncomingHttpHeaders; body: Readable; attachmentId?: string };
+export type Upload = MultipartBody & { attachmentId?: string };
 
 /**
  * Receives one file (multipart field `file`), streamed to the store: past the size cap the
@@ -55,8 +53,8 @@ export async function uploadAttachment(deps: AttachmentDeps, actor: TenantActor,
   const declared = upload.attachmentId ? await pendingDeclaration(deps.db, who, conversation.conversationId, upload.attachmentId) : undefined;
   const id = declared?.attachmentId ?? crypto.randomUUID();
   const key = `${who.tenantId}/${id}`;
-  const file = await fileOf(upload, deps.maxBytes);
-  const sniffed = sniff(file.stream);
+  const file = await multipartFile(upload, deps.maxBytes, () => tooLarge(deps.maxBytes));
+  const sniffed = keepHead(file.stream, SNIFF_BYTES);
   const size = await deps.store.write(key, sniffed.stream).catch((err) => {
     throw file.truncated() ? tooLarge(deps.maxBytes) : err;
   });
@@ -95,54 +93,6 @@ async function pendingDeclaration(db: Db, who: Participant, conversationId: stri
   }
   if (found.status !== 'pending') throw apiError('CONFLICT', 'This attachment has already been uploaded');
   return found;
-}
-
-/** The file part of a multipart body; `truncated()` tells, once it has been read, whether the cap cut it. */
-function fileOf(upload: Upload, maxBytes: number): Promise<{ stream: Readable; filename: string; truncated: () => boolean }> {
-  return new Promise((resolve, reject) => {
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({ headers: upload.headers, limits: { files: 1, fileSize: maxBytes, fields: 10, fieldSize: 1024, parts: 12 } });
-    } catch {
-      reject(apiError('UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data in the field "file"'));
-      return;
-    }
-    let truncated = false;
-    parser.on('file', (field, stream, info) => {
-      if (field !== 'file') {
-        stream.resume();
-        return;
-      }
-      stream.once('limit', () => {
-        truncated = true;
-        // Stop reading the request: what is past the cap is never received, let alone kept.
-        upload.body.unpipe(parser);
-        upload.body.pause();
-        stream.destroy(tooLarge(maxBytes));
-      });
-      resolve({ stream, filename: info.filename ?? '', truncated: () => truncated });
-    });
-    parser.once('error', () => reject(apiError('VALIDATION_FAILED', 'The multipart body is malformed')));
-    parser.once('close', () => reject(apiError('VALIDATION_FAILED', 'The multipart body has no field "file"')));
-    upload.body.pipe(parser);
-  });
-}
-
-/** Passes the stream through, keeping its first bytes for type detection. */
-function sniff(source: Readable): { stream: Readable; head: () => Buffer } {
-  const chunks: Buffer[] = [];
-  let kept = 0;
-  const stream = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      if (kept < SNIFF_BYTES) {
-        chunks.push(chunk.subarray(0, SNIFF_BYTES - kept));
-        kept += Math.min(chunk.length, SNIFF_BYTES - kept);
-      }
-      done(null, chunk);
-    },
-  });
-  source.once('error', (err) => stream.destroy(err));
-  return { stream: source.pipe(stream), head: () => Buffer.concat(chunks) };
 }
 
 /** An attachment's bytes for a participant of its conversation, with what the download headers need. */

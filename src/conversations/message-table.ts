@@ -61,6 +61,14 @@ export async function findByClientId(db: Db, conversationId: string, sender: Sen
   return row && toMessage(row);
 }
 
+/** The latest live text messages of a conversation, oldest first. */
+export async function listRecentText(db: Db, tenantId: string, conversationId: string, limit: number): Promise<StoredMessage[]> {
+  if (limit <= 0) return [];
+  const rows = await db<MessageRow>('messages').where({ tenant_id: tenantId, conversation_id: conversationId, message_type: 'text' })
+    .whereNull('deleted_at').orderBy('seq', 'desc').limit(limit);
+  return rows.reverse().map(toMessage);
+}
+
 /** Whether the conversation already has a rating message. */
 export async function hasRating(db: Db, conversationId: string): Promise<boolean> {
   return Boolean(await db('messages').where({ conversation_id: conversationId, message_type: 'rating' }).whereNull('deleted_at').first('id'));

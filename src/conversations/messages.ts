@@ -32,7 +32,27 @@ export async function sendMessage(db: Db, actor: TenantActor, who: Participant, 
 /** The send inside the caller's transaction (an upload writes its attachment with it). */
 export async function writeMessage(trx: Knex.Transaction, actor: TenantActor, who: Participant, conversationId: string, out: OutgoingMessage): Promise<SendOutcome> {
   const conversation = await conversationFor(trx, who, conversationId, { forUpdate: true });
-  const sender = senderOf(who);
+  return appendMessage(trx, actor, conversation, senderOf(who), out);
+}
+
+/**
+ * An AI reply (sender type `ai`, no sender id) to the visitor's conversation, in the caller's
+ * transaction (the AI area meters the reply with it). The visitor must be able to see it.
+ */
+export async function writeAiReply(trx: Knex.Transaction, actor: TenantActor, visitor: Participant & { kind: 'visitor' }, conversationId: string, out: OutgoingMessage): Promise<Message> {
+  const conversation = await conversationFor(trx, visitor, conversationId, { forUpdate: true });
+  return (await appendMessage(trx, actor, conversation, { type: 'ai', id: null }, out)).message;
+}
+
+/** The conversation's latest live text messages, oldest first (an AI reply's context). */
+export async function recentMessages(db: Db, who: Participant, conversationId: string, limit: number): Promise<Message[]> {
+  const conversation = await conversationFor(db, who, conversationId);
+  return (await table.listRecentText(db, who.tenantId, conversation.conversationId, limit)).map(messageView);
+}
+
+async function appendMessage(
+  trx: Knex.Transaction, actor: TenantActor, conversation: conversations.StoredConversation, sender: Sender, out: OutgoingMessage,
+): Promise<SendOutcome> {
   const messageType = out.messageType ?? 'text';
   const metadata = out.metadata ?? {};
   if (out.clientMessageId) {

@@ -4,7 +4,7 @@ import knex, { type Knex } from 'knex';
 import ClientPGLite from 'knex-pglite';
 import { PGlite } from '@electric-sql/pglite';
 import type pg from 'pg';
-import type { Config } from '../config.ts';
+import { DEFAULT_QUERY_TIMEOUT_MS, type Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { QUERY_READ_TIMEOUT } from './errors.ts';
@@ -21,9 +21,6 @@ const knexLog = (logger?: Logger): Knex.Config['log'] => logger && {
   deprecate: (method: string, alternative: string) => logger.warn({ method, alternative }, 'knex deprecation'),
   debug: (message: string) => logger.debug({ knex: message }, 'database debug'),
 };
-
-/** How long one query may take unless DATABASE_QUERY_TIMEOUT_MS says otherwise (README "Configuration"). */
-export const DEFAULT_QUERY_TIMEOUT_MS = 2_000;
 
 type DatabaseSettings = Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'databaseQueryTimeoutMs'>>;
 

@@ -26,30 +26,49 @@ export type OutboundResult =
  * way an exchange can end is a result.
  */
 export async function guardedPost(url: string, request: OutboundRequest): Promise<OutboundResult> {
+  const result = await exchange('POST', url, request);
+  return result.kind === 'response' ? { ...result, body: result.body.toString('utf8') } : result;
+}
+
+export type GuardedGet = Omit<OutboundRequest, 'body'>;
+export type GuardedGetResult =
+  | { kind: 'response'; status: number; headers: IncomingHttpHeaders; body: Buffer; truncated: boolean; durationMs: number }
+  | Extract<OutboundResult, { kind: 'error' }>;
+
+/**
+ * GETs through the same guard (URL ingest). A 3xx comes back as it is: a caller that follows
+ * it calls again with the new URL, so every hop is resolved and checked anew. The body is read
+ * up to `maxResponseBytes`; `truncated` says whether there was more.
+ */
+export function guardedGet(url: string, request: GuardedGet): Promise<GuardedGetResult> {
+  return exchange('GET', url, { ...request, body: '' });
+}
+
+async function exchange(method: 'GET' | 'POST', url: string, request: OutboundRequest): Promise<GuardedGetResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const target = new URL(url);
   const deadline = AbortSignal.timeout(request.timeoutMs);
   const signal = request.signal ? AbortSignal.any([request.signal, deadline]) : deadline;
-  const failure = (error: string, refused = false): OutboundResult => ({ kind: 'error', error, refused, durationMs: elapsed() });
+  const failure = (error: string, refused = false): GuardedGetResult => ({ kind: 'error', error, refused, durationMs: elapsed() });
   const reason = () => (deadline.aborted ? `timed out after ${request.timeoutMs} ms` : 'aborted: the process is shutting down');
 
   const resolved = await Promise.race([resolveTarget(target, request.allowPrivate), aborted(signal)]);
   if (!resolved) return failure(reason());
   if (!resolved.ok) return failure(`refused: ${resolved.refusal}`, true);
 
-  return new Promise<OutboundResult>((resolve) => {
+  return new Promise<GuardedGetResult>((resolve) => {
     const host = hostOf(target);
     const req = (target.protocol === 'https:' ? https : http).request({
       protocol: target.protocol,
       host: resolved.address,
       port: target.port || undefined,
       path: `${target.pathname}${target.search}`,
-      method: 'POST',
+      method,
       agent: guardedAgent(target.protocol, resolved.address, request.allowPrivate),
       // Connected by address: the certificate and the Host header still name the URL's host.
       ...(isIP(host) ? {} : { servername: host }),
-      headers: { ...request.headers, host: target.host, 'content-length': String(Buffer.byteLength(request.body)) },
+      headers: { ...request.headers, host: target.host, ...(method === 'POST' && { 'content-length': String(Buffer.byteLength(request.body)) }) },
       signal,
     });
     req.on('error', (err) => {
@@ -62,20 +81,20 @@ export async function guardedPost(url: string, request: OutboundRequest): Promis
       let size = 0;
       const done = () => {
         res.destroy();
-        const body = Buffer.concat(chunks).subarray(0, request.maxResponseBytes).toString('utf8');
-        resolve({ kind: 'response', status: res.statusCode ?? 0, headers: res.headers, body, durationMs: elapsed() });
+        const body = Buffer.concat(chunks).subarray(0, request.maxResponseBytes);
+        resolve({ kind: 'response', status: res.statusCode ?? 0, headers: res.headers, body, truncated: size > request.maxResponseBytes, durationMs: elapsed() });
       };
       res.on('data', (chunk: Buffer) => {
         chunks.push(chunk);
         size += chunk.length;
-        if (size >= request.maxResponseBytes) done();
+        if (size > request.maxResponseBytes) done();
       });
       res.on('end', done);
       // The status arrived; a body cut short (timeout, reset) still leaves an answer to record.
       res.on('error', done);
       res.on('aborted', done);
     });
-    req.end(request.body);
+    req.end(method === 'POST' ? request.body : undefined);
   });
 }
 

@@ -1,3 +1,4 @@
+import { hasReadyKnowledge } from '../ai/readiness.ts';
 import type { AppDeps } from '../deps.ts';
 import { apiError } from '../http/api-error.ts';
 import { isDomainCovered, originDomain } from '../tenants/domains.ts';
@@ -49,7 +50,9 @@ export async function bootstrapRuntime(deps: Deps, entry: RuntimeEntry, caller: 
   const runtime = await resolveTenant(deps, entry);
   const origin = allowedOrigin(caller.origin, runtime);
   const { tenant } = runtime;
-  const all = capabilitiesOf(tenant, runtime.features);
+  const all = capabilitiesOf(tenant, runtime.features, {
+    knowledgeReady: await hasReadyKnowledge(deps.db, tenant.id), realtimeConfigured: Boolean(deps.config.ai.realtimeUrl),
+  });
   // Why a service is blocked is developer diagnostics: only with debug=true.
   const services = debug ? all : all.map(({ reason: _reason, ...service }) => service);
   return {

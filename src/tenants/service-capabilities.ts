@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import { hasReadyKnowledge } from '../ai/readiness.ts';
 import { planFeatures } from '../plans/plan-catalog.ts';
 import type { Tenant } from './tenant.ts';
 
@@ -16,32 +17,39 @@ export type ServiceCapability = {
   reason?: string;
 };
 
-const SERVICES: Array<{ key: ServiceKey; label: string; sortOrder: number; ai?: 'knowledge' | 'realtime' }> = [
+const SERVICES: Array<{ key: ServiceKey; label: string; sortOrder: number; needs?: 'knowledge' | 'realtime' }> = [
   { key: 'chat', label: 'Chat', sortOrder: 10 },
   { key: 'voice_call', label: 'Voice calls', sortOrder: 20 },
   { key: 'video_call', label: 'Video calls', sortOrder: 30 },
-  { key: 'ai_chat', label: 'AI chat', sortOrder: 40, ai: 'knowledge' },
-  { key: 'ai_voice', label: 'AI voice', sortOrder: 50, ai: 'realtime' },
-  { key: 'ai_video', label: 'AI video', sortOrder: 60, ai: 'realtime' },
+  { key: 'ai_chat', label: 'AI chat', sortOrder: 40, needs: 'knowledge' },
+  { key: 'ai_voice', label: 'AI voice', sortOrder: 50, needs: 'realtime' },
+  { key: 'ai_video', label: 'AI video', sortOrder: 60, needs: 'realtime' },
 ];
+
+/** What AI services need beyond plan and settings: ready knowledge (AI chat) and a configured realtime provider (AI voice and video). */
+export type AiReadiness = { knowledgeReady: boolean; realtimeConfigured: boolean };
 
 /**
  * What a tenant can use, and why not: the plan must include the feature, the tenant's
- * admin must not have switched it off, and AI services need AI to be ready. This release
- * has no knowledge base and no realtime AI provider yet, so AI services report that.
+ * admin must not have switched it off, and AI services need AI to be ready. Knowledge
+ * readiness is read here; whether a realtime provider is configured is the process's
+ * configuration, so callers that show AI voice pass it (without it, AI voice and video
+ * report `not_configured`).
  */
-export async function serviceCapabilities(db: Db, tenant: Tenant): Promise<ServiceCapability[]> {
-  return capabilitiesOf(tenant, await planFeatures(db, tenant.planId));
+export async function serviceCapabilities(db: Db, tenant: Tenant, options: { realtimeConfigured?: boolean } = {}): Promise<ServiceCapability[]> {
+  return capabilitiesOf(tenant, await planFeatures(db, tenant.planId), {
+    knowledgeReady: await hasReadyKnowledge(db, tenant.id), realtimeConfigured: options.realtimeConfigured ?? false,
+  });
 }
 
-/** The same, from plan features already read (the runtime reads them with the tenant). */
-export function capabilitiesOf(tenant: Pick<Tenant, 'serviceEnablement'>, features: Set<string>): ServiceCapability[] {
-  return SERVICES.map(({ key, label, sortOrder, ai }) => {
+/** The same, from plan features and AI readiness already read (the runtime reads them with the tenant). */
+export function capabilitiesOf(tenant: Pick<Tenant, 'serviceEnablement'>, features: Set<string>, ai: AiReadiness): ServiceCapability[] {
+  return SERVICES.map(({ key, label, sortOrder, needs }) => {
     const adminEnabled = tenant.serviceEnablement[key] !== false;
     const [status, reason] = !features.has(key) ? ['not_in_plan', `The tenant's plan does not include ${label}`] as const
       : !adminEnabled ? ['disabled_by_admin', `${label} is switched off in the tenant's settings`] as const
-      : ai === 'realtime' ? ['not_configured', 'No realtime AI provider is configured'] as const
-      : ai === 'knowledge' ? ['ai_not_ready', 'No knowledge documents have been ingested yet'] as const
+      : needs === 'realtime' && !ai.realtimeConfigured ? ['not_configured', 'No realtime AI provider is configured'] as const
+      : needs === 'knowledge' && !ai.knowledgeReady ? ['ai_not_ready', 'No knowledge documents have been ingested yet'] as const
       : ['available', undefined] as const;
     return {
       key, label, status, allowed: status === 'available', adminEnabled, requiredFeatures: [key], sortOrder,

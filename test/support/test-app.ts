@@ -28,7 +28,7 @@ let current: (TestApp & { closeDatabase(): Promise<void> }) | undefined;
 const DATA_DIR = mkdtempSync(path.join(os.tmpdir(), 'ringnity-test-'));
 
 export function testEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return { NODE_ENV: 'test', PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', DATA_DIR, ...WEBHOOK_TEST_ENV, ...extra };
+  return { NODE_ENV: 'test', PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', DATA_DIR, ...WEBHOOK_TEST_ENV, ...KNOWLEDGE_TEST_ENV, ...extra };
 }
 
 /**
@@ -42,6 +42,15 @@ export const WEBHOOK_TEST_ENV = {
   WEBHOOK_TIMEOUT_MS: '1000',
   WEBHOOK_POLL_INTERVAL_MS: '100',
   WEBHOOK_TEST_WAIT_MS: '700',
+};
+
+/**
+ * Every app runs a knowledge ingest worker and any of them may take an item, so they share
+ * these too: loopback pages allowed (the tests serve them locally), a quick poll.
+ */
+export const KNOWLEDGE_TEST_ENV = {
+  KNOWLEDGE_ALLOWED_PRIVATE_HOSTS: '127.0.0.1,::1',
+  KNOWLEDGE_POLL_INTERVAL_MS: '100',
 };
 
 /** Starts the one app shared by the whole run (root hook); tests create their own tenants. */
