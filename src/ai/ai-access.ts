@@ -1,4 +1,4 @@
-import { countAgents } from '../accounts/accounts.ts';
+import type { PresenceService } from '../agents/presence.ts';
 import { aiMonthUsage, includedQuota } from '../billing/ai-usage.ts';
 import { tenantBalance } from '../billing/balances.ts';
 import type { Db } from '../db/database.ts';
@@ -20,14 +20,6 @@ async function aiCapabilities(deps: AccessDeps, tenantId: string): Promise<Servi
   return capabilitiesOf(tenant, await planFeatures(deps.db, tenant.planId), {
     knowledgeReady: await hasReadyKnowledge(deps.db, tenantId), realtimeConfigured: deps.realtimeConfigured,
   });
-}
-
-/**
- * Whether a person can take over from the AI. For now: the tenant has an agent account;
- * agent presence is meant to replace this with "an agent is online" here, in one place.
- */
-export async function humanFallbackAvailable(db: Db, tenantId: string): Promise<boolean> {
-  return await countAgents(db, tenantId) > 0;
 }
 
 /**
@@ -71,9 +63,10 @@ export async function requireAi(deps: AccessDeps, tenantId: string, service: 'ai
  * the AI answers and a person can take over; `ai_assisted`: the AI answers with no person to
  * hand off to; `human_only`: no AI.
  */
-export async function getAiVisitorRouting(deps: AccessDeps, tenantId: string): Promise<AiRouting> {
+export async function getAiVisitorRouting(deps: AccessDeps, presence: Pick<PresenceService, 'availableAgents'>, tenantId: string): Promise<AiRouting> {
   const chat = (await aiCapabilities(deps, tenantId)).find((s) => s.key === 'ai_chat')!;
   const canUseAi = chat.allowed && !await meteringRefusal(deps.db, tenantId, 'reply');
-  const human = await humanFallbackAvailable(deps.db, tenantId);
+  // A person can take over when an agent is online and available (presence).
+  const human = await presence.availableAgents(tenantId) > 0;
   return { mode: !canUseAi ? 'human_only' : human ? 'ai_first' : 'ai_assisted', canUseAi, humanFallbackAvailable: human };
 }

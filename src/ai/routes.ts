@@ -64,7 +64,7 @@ export function aiRoutes(deps: RouteDeps): Router {
   });
 
   operation(deps, router, 'getAiVisitorRouting', async (ctx) => {
-    reply<'getAiVisitorRouting'>(ctx, 200, await getAiVisitorRouting(visitorAi, visitorOf(ctx).tenantId));
+    reply<'getAiVisitorRouting'>(ctx, 200, await getAiVisitorRouting(visitorAi, deps.presence, visitorOf(ctx).tenantId));
   });
 
   operation(deps, router, 'createAiVisitorConversation', async (ctx) => {

@@ -7,12 +7,14 @@ import { projectRoot } from '../config.ts';
 const MIGRATIONS_DIR = path.join(projectRoot, 'migrations');
 
 // Migrations are TypeScript modules loaded through the running loader, so the
-// same files run from `npm start`, `npm run migrate` and the tests.
+// same files run from `npm start`, `npm run migrate` and the tests. The compiled build
+// (dist/) has them as `.js`; a migration keeps its source name either way, so one database
+// is migrated alike by both.
 const source: Knex.MigrationSource<string> = {
   async getMigrations() {
-    return readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{3}-[\w-]+\.ts$/.test(f)).sort();
+    return readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{3}-[\w-]+\.(ts|js)$/.test(f)).sort();
   },
-  getMigrationName: (file) => file,
+  getMigrationName: (file) => file.replace(/\.js$/, '.ts'),
   getMigration: (file) => import(pathToFileURL(path.join(MIGRATIONS_DIR, file)).href),
 };
 

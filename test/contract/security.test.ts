@@ -100,7 +100,8 @@ describe('security comes from the contract', () => {
     }
   });
 
-  it("admits at each operation exactly the credential kinds of the contract's schemes", async () => {
+  it("admits at each operation exactly the credential kinds of the contract's schemes", async function () {
+    this.timeout(90_000); // every operation with every kind of credential: several hundred requests
     const served = servedSecured();
     const presented = await credentials();
     for (const op of served) {

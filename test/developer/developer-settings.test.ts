@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { useTestApp } from '../support/test-app.ts';
 import { expectContract } from '../support/contract.ts';
 import { ownerAuth, workspaceAuth } from '../support/dashboard-sessions.ts';
+import { sdkClient } from '../support/sdk.ts';
 
 describe('developer settings', () => {
   const app = useTestApp();
@@ -28,14 +29,14 @@ describe('developer settings', () => {
 
   it('replaces allowed domains, normalised and de-duplicated', async () => {
     const { headers } = await owned('professional');
-    const res = await app.request('/api/sdk/developer/allowed-domains', {
-      method: 'PUT', headers, json: { allowedDomains: ['https://Shop.Example.com:8443/path', 'shop.example.com', '*.example.org', 'a.example.org'] },
+    const owner = sdkClient(app, { dashboardToken: headers.authorization.replace('Bearer ', '') });
+    const res = await owner.PUT('/sdk/developer/allowed-domains', {
+      body: { allowedDomains: ['https://Shop.Example.com:8443/path', 'shop.example.com', '*.example.org', 'a.example.org'] },
     });
-    expect(res.status).to.equal(200);
-    expectContract(res, 'updateDeveloperAllowedDomains');
-    expect(res.body.data.allowedDomains).to.have.members(['shop.example.com', '*.example.org']);
-    const read = await app.request('/api/sdk/developer', { headers });
-    expect(read.body.data.allowedDomains).to.have.members(['shop.example.com', '*.example.org']);
+    expect(res.response.status).to.equal(200);
+    expect(res.data!.data!.allowedDomains).to.have.members(['shop.example.com', '*.example.org']);
+    const read = await owner.GET('/sdk/developer');
+    expect(read.data!.data!.allowedDomains).to.have.members(['shop.example.com', '*.example.org']);
   });
 
   it('refuses invalid domains naming each, and changes nothing', async () => {

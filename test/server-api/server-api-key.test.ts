@@ -2,6 +2,7 @@ import { operatorIn } from '../../src/audit/actor.ts';
 import { expect } from 'chai';
 import { useTestApp } from '../support/test-app.ts';
 import { expectContract } from '../support/contract.ts';
+import { sdkClient } from '../support/sdk.ts';
 import {
   createServerApiCredential, disableServerApiCredential, rotateServerApiCredential, updateServerApiCredential,
 } from '../../src/server-api/credentials.ts';
@@ -19,17 +20,16 @@ describe('Server API key guard', () => {
   it('lets a key with server:health check its health', async () => {
     const { secret } = await keyFor(['server:health']);
     expect(secret).to.match(/^rn_sk_live_[\w-]{32}$/);
-    const res = await app.request('/api/server/health', bearer(secret));
-    expect(res.status).to.equal(200);
-    expectContract(res, 'getServerApiHealth');
+    const { response, data } = await sdkClient(app, { serverApiKey: secret }).GET('/server/health');
+    expect(response.status).to.equal(200);
+    expect(data).to.include({ success: true });
   });
 
   it("shows the key's own tenant at /server/tenant", async () => {
     const { tenant, secret } = await keyFor(['server:tenant:read']);
-    const res = await app.request('/api/server/tenant', bearer(secret));
-    expect(res.status).to.equal(200);
-    expect(res.body.data.tenant).to.include({ clientId: tenant.id, slug: tenant.slug, isActive: true });
-    expectContract(res, 'getServerTenant');
+    const { response, data } = await sdkClient(app, { serverApiKey: secret }).GET('/server/tenant');
+    expect(response.status).to.equal(200);
+    expect((data!.data as { tenant: object }).tenant).to.include({ clientId: tenant.id, slug: tenant.slug, isActive: true });
   });
 
   it('answers 403 SERVER_API_SCOPE_DENIED for a key without the scope', async () => {
