@@ -2,7 +2,7 @@ import type { Db } from '../db/database.ts';
 import { iso, isUuid, json } from '../db/rows.ts';
 import type { Conversation, ConversationStatus } from './conversation.ts';
 
-type ConversationRow = {
+export type ConversationRow = {
   id: string; tenant_id: string; number: string; visitor_id: string | null; contact_id: string | null;
   department_id: string | null; assigned_agent_id: string | null; channel: string; status: ConversationStatus;
   priority: string; subject: string | null; metadata: Record<string, unknown>; last_seq: string;
@@ -12,7 +12,7 @@ type ConversationRow = {
 /** A conversation with what services need beside the contract's fields. */
 export type StoredConversation = Conversation & { tenantId: string; lastSeq: number };
 
-const toConversation = (r: ConversationRow): StoredConversation => ({
+export const toConversation = (r: ConversationRow): StoredConversation => ({
   conversationId: r.id,
   conversationNumber: String(r.number),
   ticketId: `T-${String(r.number).padStart(6, '0')}`,
@@ -67,20 +67,6 @@ export async function newestOpenOf(db: Db, tenantId: string, visitorId: string):
     .where({ tenant_id: tenantId, visitor_id: visitorId }).whereIn('status', ['open', 'pending'])
     .orderBy('created_at', 'desc').first();
   return row && toConversation(row);
-}
-
-/**
- * Makes room for one more message: the next sequence number, the new `lastMessageAt`,
- * and the status the message leads to. The caller holds the row lock.
- */
-export async function advance(db: Db, tenantId: string, id: string, status: ConversationStatus): Promise<StoredConversation> {
-  const [row] = await db<ConversationRow>('conversations').where({ tenant_id: tenantId, id })
-    .update({
-      last_seq: db.raw('last_seq + 1') as never, last_message_at: db.fn.now() as never, updated_at: db.fn.now() as never, status,
-      ...(status === 'open' && { resolved_at: null }),
-    })
-    .returning('*');
-  return toConversation(row);
 }
 
 /** Where the inbox continues: the last row's activity time and id (exclusive). */

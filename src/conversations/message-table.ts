@@ -2,7 +2,7 @@ import type { Db } from '../db/database.ts';
 import { iso, isUuid, json } from '../db/rows.ts';
 import type { Message, MessageType, Sender, SenderType } from './conversation.ts';
 
-type MessageRow = {
+export type MessageRow = {
   id: string; tenant_id: string; conversation_id: string; seq: string; sender_type: SenderType; sender_id: string | null;
   sender_contact_id: string | null; message_type: MessageType; body: string; metadata: Record<string, unknown>;
   client_message_id: string | null; attachment_id: string | null; rating: number | null;
@@ -12,7 +12,7 @@ type MessageRow = {
 /** A message with what services need beside the contract's fields. */
 export type StoredMessage = Message & { seq: number; senderId: string | null; sentAtDate: Date };
 
-const toMessage = (r: MessageRow): StoredMessage => ({
+export const toMessage = (r: MessageRow): StoredMessage => ({
   messageId: r.id,
   conversationId: r.conversation_id,
   senderType: r.sender_type,
@@ -37,27 +37,11 @@ export type NewMessage = {
   metadata: Record<string, unknown>; clientMessageId: string | null; attachmentId: string | null; rating: number | null;
 };
 
-export async function insert(db: Db, tenantId: string, conversationId: string, m: NewMessage): Promise<StoredMessage> {
-  const [row] = await db<MessageRow>('messages').insert({
-    id: m.id, tenant_id: tenantId, conversation_id: conversationId, seq: String(m.seq), sender_type: m.sender.type, sender_id: m.sender.id,
-    sender_contact_id: m.senderContactId, message_type: m.messageType, body: m.body, metadata: json(m.metadata) as never,
-    client_message_id: m.clientMessageId, attachment_id: m.attachmentId, rating: m.rating,
-  }).returning('*');
-  return toMessage(row);
-}
-
 export async function find(db: Db, tenantId: string, conversationId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<StoredMessage | undefined> {
   if (!isUuid(id)) return undefined;
   const query = db<MessageRow>('messages').where({ tenant_id: tenantId, conversation_id: conversationId, id });
   if (options.forUpdate) query.forUpdate();
   const row = await query.first();
-  return row && toMessage(row);
-}
-
-/** The message this sender already sent under this client id, if any. */
-export async function findByClientId(db: Db, conversationId: string, sender: Sender, clientMessageId: string): Promise<StoredMessage | undefined> {
-  const row = await db<MessageRow>('messages')
-    .where({ conversation_id: conversationId, sender_type: sender.type, sender_id: sender.id, client_message_id: clientMessageId }).first();
   return row && toMessage(row);
 }
 

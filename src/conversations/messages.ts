@@ -9,6 +9,7 @@ import { conversationFor, conversationView } from './conversations.ts';
 import * as conversations from './conversation-table.ts';
 import * as facts from './fact-table.ts';
 import * as table from './message-table.ts';
+import * as sends from './send-table.ts';
 
 /** The contract's view: the stored message without what only services need. */
 export const messageView = ({ seq: _q, senderId: _i, sentAtDate: _d, ...view }: table.StoredMessage): Message => view;
@@ -31,8 +32,7 @@ export async function sendMessage(db: Db, actor: TenantActor, who: Participant, 
 
 /** The send inside the caller's transaction (an upload writes its attachment with it). */
 export async function writeMessage(trx: Knex.Transaction, actor: TenantActor, who: Participant, conversationId: string, out: OutgoingMessage): Promise<SendOutcome> {
-  const conversation = await conversationFor(trx, who, conversationId, { forUpdate: true });
-  return appendMessage(trx, actor, conversation, senderOf(who), out);
+  return appendMessage(trx, actor, who, conversationId, senderOf(who), out);
 }
 
 /**
@@ -40,8 +40,7 @@ export async function writeMessage(trx: Knex.Transaction, actor: TenantActor, wh
  * transaction (the AI area meters the reply with it). The visitor must be able to see it.
  */
 export async function writeAiReply(trx: Knex.Transaction, actor: TenantActor, visitor: Participant & { kind: 'visitor' }, conversationId: string, out: OutgoingMessage): Promise<Message> {
-  const conversation = await conversationFor(trx, visitor, conversationId, { forUpdate: true });
-  return (await appendMessage(trx, actor, conversation, { type: 'ai', id: null }, out)).message;
+  return (await appendMessage(trx, actor, visitor, conversationId, { type: 'ai', id: null }, out)).message;
 }
 
 /** The conversation's latest live text messages, oldest first (an AI reply's context). */
@@ -50,30 +49,34 @@ export async function recentMessages(db: Db, who: Participant, conversationId: s
   return (await table.listRecentText(db, who.tenantId, conversation.conversationId, limit)).map(messageView);
 }
 
+/**
+ * The send itself: the conversation is locked first, so concurrent retries run one after
+ * another; then one statement finds a retried clientMessageId's message or writes the new one
+ * (with the conversation's move and its first-message fact).
+ */
 async function appendMessage(
-  trx: Knex.Transaction, actor: TenantActor, conversation: conversations.StoredConversation, sender: Sender, out: OutgoingMessage,
+  trx: Knex.Transaction, actor: TenantActor, who: Participant, conversationId: string, sender: Sender, out: OutgoingMessage,
 ): Promise<SendOutcome> {
+  const conversation = await conversationFor(trx, who, conversationId, { forUpdate: true });
   const messageType = out.messageType ?? 'text';
   const metadata = out.metadata ?? {};
-  if (out.clientMessageId) {
-    const earlier = await table.findByClientId(trx, conversation.conversationId, sender, out.clientMessageId);
-    if (earlier) {
-      const same = earlier.body === out.body && earlier.messageType === messageType && isDeepStrictEqual(earlier.metadata, metadata);
-      if (!same) throw apiError('CONFLICT', 'This clientMessageId was already used for a different message');
-      return { message: messageView(earlier), replayed: true };
-    }
-  }
-  if (conversation.status === 'closed') throw closed();
   const rating = messageType === 'rating' ? Number(metadata.score) : null;
-  if (rating !== null && await table.hasRating(trx, conversation.conversationId)) {
-    throw apiError('CONFLICT', 'This conversation has already been rated');
-  }
-  const status = statusAfter(conversation.status, sender);
-  const advanced = await conversations.advance(trx, actor.tenantId, conversation.conversationId, status);
-  const message = await table.insert(trx, actor.tenantId, conversation.conversationId, {
-    id: crypto.randomUUID(), seq: advanced.lastSeq, sender, senderContactId: sender.type === 'visitor' ? conversation.contactId ?? null : null,
+  // A retry of what was sent before the conversation closed or was rated still answers the original.
+  const refusal = conversation.status === 'closed' ? closed()
+    : rating !== null && await table.hasRating(trx, conversation.conversationId) ? apiError('CONFLICT', 'This conversation has already been rated')
+      : undefined;
+  const appended = await sends.append(trx, actor.tenantId, conversation.conversationId, statusAfter(conversation.status, sender), {
+    id: crypto.randomUUID(), sender, senderContactId: sender.type === 'visitor' ? conversation.contactId ?? null : null,
     messageType, body: out.body, metadata, clientMessageId: out.clientMessageId ?? null, attachmentId: out.attachmentId ?? null, rating,
-  });
+  }, { write: !refusal });
+  const { earlier, written } = appended;
+  if (earlier) {
+    const same = earlier.body === out.body && earlier.messageType === messageType && isDeepStrictEqual(earlier.metadata, metadata);
+    if (!same) throw apiError('CONFLICT', 'This clientMessageId was already used for a different message');
+    return { message: messageView(earlier), replayed: true };
+  }
+  if (!written) throw refusal!;
+  const { conversation: advanced, message } = written;
   await recordFacts(trx, actor.tenantId, advanced, conversation.status, message);
   const view = messageView(message);
   await emitEvent(trx, actor, 'message.created', { conversation: conversationView(advanced), message: view });
@@ -87,15 +90,10 @@ function statusAfter(status: ConversationStatus, sender: Sender): ConversationSt
   return status;
 }
 
+/** The facts a message records beside its first-message fact (which `append` writes): a reopening, a rating. */
 async function recordFacts(trx: Knex.Transaction, tenantId: string, c: conversations.StoredConversation, before: ConversationStatus, m: table.StoredMessage) {
   const base = { conversationId: c.conversationId, departmentId: c.departmentId ?? null };
   if (before === 'resolved') await facts.insert(trx, tenantId, { ...base, kind: 'reopened' });
-  if (m.senderType === 'visitor') await facts.insert(trx, tenantId, { ...base, kind: 'first_visitor_message' });
-  if (m.senderType === 'agent') {
-    // Seconds from the conversation's start to the first reply: the first-response time reports average.
-    const seconds = (m.sentAtDate.getTime() - Date.parse(c.createdAt)) / 1000;
-    await facts.insert(trx, tenantId, { ...base, kind: 'first_agent_reply', agentId: m.senderId, value: Math.max(0, seconds) });
-  }
   if (m.rating !== undefined) await facts.insert(trx, tenantId, { ...base, kind: 'rating', agentId: c.assignedAgentId ?? null, value: m.rating });
 }
 
