@@ -28,6 +28,8 @@ import { planContractRoutes } from './plans/routes.ts';
 import { billingRoutes } from './billing/routes.ts';
 import { requestMetrics } from './monitoring/request-metrics.ts';
 import { monitoringRoutes } from './monitoring/routes.ts';
+import { serverReportRoutes } from './reports/server-routes.ts';
+import { adminReportRoutes } from './reports/admin-routes.ts';
 
 /** The composed app, and the security schemes its operations are guarded with. */
 export type App = { koa: Koa; schemes: SecuritySchemes };
@@ -37,6 +39,7 @@ export function apiAreas(deps: RouteDeps): Router[] {
   return [
     runtimeRoutes(deps), dashboardAuthRoutes(deps), platformAuthRoutes(deps), serverApiRoutes(deps), contactRoutes(deps), webhookRoutes(deps), developerRoutes(deps), planContractRoutes(deps), billingRoutes(deps),
     conversationRoutes(deps), callRoutes(deps), agentRoutes(deps), agentInboxRoutes(deps), aiRoutes(deps),
+    serverReportRoutes(deps), adminReportRoutes(deps),
   ];
 }
 

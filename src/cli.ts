@@ -16,7 +16,7 @@ import { createAccount } from './tenants/tenant-accounts.ts';
 import { createDepartment, findDepartmentByName } from './tenants/departments.ts';
 import type { Role } from './accounts/account.ts';
 import { createPlatformAdmin } from './platform/admins.ts';
-import { createTenant, findTenantBySlug, listTenants } from './tenants/tenants.ts';
+import { createTenant, findTenantBySlug, listTenants, setTenantTimezone } from './tenants/tenants.ts';
 import { createOAuthClient, listOAuthClients, type OAuthClientType } from './oauth-clients/oauth-clients.ts';
 import { withdrawConsent } from './identity/consents.ts';
 import { findPlanById } from './plans/plan-catalog.ts';
@@ -45,14 +45,14 @@ const COMMANDS: Record<string, Command> = {
     run: async () => ({ migrated: true }),
   },
   'tenant:create': {
-    usage: 'tenant:create --slug S --name N --owner-email E --owner-password P [--plan SLUG]',
+    usage: 'tenant:create --slug S --name N --owner-email E --owner-password P [--plan SLUG] [--timezone IANA_ZONE]',
     summary: 'Creates a tenant and its owner account.',
-    flags: { slug: {}, name: {}, 'owner-email': {}, 'owner-password': {}, plan: {} },
+    flags: { slug: {}, name: {}, 'owner-email': {}, 'owner-password': {}, plan: {}, timezone: {} },
     required: ['slug', 'name', 'owner-email', 'owner-password'],
     async run(db, config, flags) {
       const { tenant, owner } = await createTenant(db, config.argon2, {
         slug: str(flags, 'slug')!, name: str(flags, 'name')!, ownerEmail: str(flags, 'owner-email')!,
-        ownerPassword: str(flags, 'owner-password')!, planSlug: str(flags, 'plan'),
+        ownerPassword: str(flags, 'owner-password')!, planSlug: str(flags, 'plan'), timezone: str(flags, 'timezone'),
       });
       await audit(db, operatorIn(tenant.id), 'tenant.created', { type: 'tenant', id: tenant.id });
       return { tenantId: tenant.id, slug: tenant.slug, ownerId: owner.id, publicKey: tenant.publicKey };
@@ -69,6 +69,17 @@ const COMMANDS: Record<string, Command> = {
       return {
         tenants: tenants.map((t) => ({ slug: t.slug, name: t.name, plan: planSlugs.get(t.planId), active: t.active, createdAt: t.createdAt })),
       };
+    },
+  },
+  'tenant:set-timezone': {
+    usage: 'tenant:set-timezone --tenant SLUG --timezone IANA_ZONE',
+    summary: "Sets the IANA time zone (e.g. Europe/Berlin) a tenant's reports count days in.",
+    flags: { tenant: {}, timezone: {} },
+    required: ['tenant', 'timezone'],
+    async run(db, _config, flags) {
+      const tenant = await tenantBySlug(db, str(flags, 'tenant')!);
+      const updated = await setTenantTimezone(db, operatorIn(tenant.id), tenant.id, str(flags, 'timezone')!);
+      return { slug: updated.slug, timezone: updated.timezone };
     },
   },
   'department:create': {

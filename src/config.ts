@@ -32,6 +32,8 @@ export type Config = Readonly<{
   /** Limits on the public runtime, per minute: sessions per client IP and per tenant (all processes), bootstraps per IP (per process). */
   runtimeLimits: Readonly<{ sessionsPerIp: number; sessionsPerTenant: number; bootstrapsPerIp: number }>;
   chat: ChatSettings;
+  /** Report reads (summary, timeseries, export; Server API and Admin SDK together) per tenant per minute, across all processes. */
+  reports: Readonly<{ perTenantPerMinute: number }>;
   /** Webhook delivery (README "Webhooks"). */
   webhooks: WebhookSettings;
   /** The AI providers, knowledge ingest and its limits (README "AI"). */
@@ -156,6 +158,10 @@ export function loadConfig(env: Env = process.env): Config {
     presenceWindowSeconds: readPositiveInt('AGENT_PRESENCE_WINDOW_SECONDS', env.AGENT_PRESENCE_WINDOW_SECONDS, 60, problems),
   });
 
+  const reports = Object.freeze({
+    perTenantPerMinute: readPositiveInt('REPORTS_PER_TENANT_PER_MINUTE', env.REPORTS_PER_TENANT_PER_MINUTE, 120, problems),
+  });
+
   const defaultPhoneRegion = (env.DEFAULT_PHONE_REGION || 'US').toUpperCase();
   if (!getSupportedRegionCodes().includes(defaultPhoneRegion)) {
     problems.push(`DEFAULT_PHONE_REGION must be a two-letter region code such as US or DE (got "${env.DEFAULT_PHONE_REGION}")`);
@@ -186,6 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
     metrics: Object.freeze({ enabled: nodeEnv !== 'production' || metricsToken !== undefined, token: metricsToken }),
     runtimeLimits,
     chat,
+    reports,
     webhooks,
     ai,
   });

@@ -71,6 +71,12 @@ export async function countAgents(db: Db, tenantId: string): Promise<number> {
   return count(await db('accounts').where({ tenant_id: tenantId }).whereNot({ role: 'owner' }).count({ count: '*' }).first());
 }
 
+/** Every account of the tenant, by name (a workspace has tens or hundreds, not millions). */
+export async function listByTenant(db: Db, tenantId: string): Promise<Account[]> {
+  const rows = await db<AccountRow>('accounts').where({ tenant_id: tenantId }).orderBy('name').orderBy('username');
+  return rows.map(toAccount);
+}
+
 export async function setAccountActive(db: Db, tenantId: string, id: string, active: boolean): Promise<boolean> {
   return (await db('accounts').where({ tenant_id: tenantId, id }).update({ active, updated_at: db.fn.now() })) > 0;
 }

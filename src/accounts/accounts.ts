@@ -10,7 +10,7 @@ import * as table from './account-table.ts';
  */
 export {
   countAgents, findAccountById, findAccountInTenant, findByTenantEmail, findByUsername, findOwnerByEmail,
-  findOwnerByGoogleSubject, insertAccount, linkGoogleSubject, type NewAccount,
+  findOwnerByGoogleSubject, insertAccount, linkGoogleSubject, listByTenant as listTenantAccounts, type NewAccount,
 } from './account-table.ts';
 
 /** Disables or re-enables an account of the actor's tenant; its sessions and tokens stop working at once. */

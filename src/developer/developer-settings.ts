@@ -8,6 +8,7 @@ import { serviceCapabilities, type ServiceKey } from '../tenants/service-capabil
 import { toTenantIdentity } from '../tenants/tenant-identity.ts';
 import type { Tenant } from '../tenants/tenant.ts';
 import { requireTenant } from '../tenants/tenants.ts';
+import { reportsReadiness } from '../reports/reports.ts';
 
 export async function getDeveloperSettings(db: Db, tenantId: string) {
   const tenant = await requireTenant(db, tenantId);
@@ -54,7 +55,7 @@ export async function sdkReadiness(db: Db, tenantId: string) {
 
 async function readiness(db: Db, tenant: Tenant, service?: ServiceKey) {
   const services = (await serviceCapabilities(db, tenant)).filter((s) => !service || s.key === service);
-  return { services, ai: aiReadiness(services), reports: { available: false, reason: 'Reports are not part of this release' } };
+  return { services, ai: aiReadiness(services), reports: reportsReadiness() };
 }
 
 function originCheck(origin: string, allowedDomains: string[]) {

@@ -80,6 +80,18 @@ export function chatLimits(db: Db, settings: ChatSettings): ChatLimits {
   };
 }
 
+/** Counts one report read (summary, timeseries or export, on either surface) for the tenant. */
+export type ReportLimits = { report(tenantId: string): Promise<void> };
+
+/**
+ * Report reads aggregate a tenant's whole period in the database, so each tenant gets a
+ * per-minute budget shared by its Server API keys and admin tokens, across all processes.
+ */
+export function reportLimits(db: Db, perTenantPerMinute: number): ReportLimits {
+  const perTenant = sharedLimiter(db)('report-tenant', perTenantPerMinute);
+  return { report: (tenantId) => consume(perTenant, tenantId, 'Too many report requests for this workspace; try again later') };
+}
+
 async function consume(limiter: RateLimiterAbstract, key: string, message: string): Promise<void> {
   try {
     await limiter.consume(key);

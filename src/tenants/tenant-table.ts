@@ -54,6 +54,11 @@ export async function setTenantActive(db: Db, id: string, active: boolean): Prom
   return (await db('tenants').where({ id }).update({ active, updated_at: db.fn.now() })) > 0;
 }
 
+export async function setTenantTimezone(db: Db, id: string, timezone: string): Promise<Tenant | undefined> {
+  const [row] = await db<TenantRow>('tenants').where({ id }).update({ timezone, updated_at: db.fn.now() as never }).returning('*');
+  return row && toTenant(row);
+}
+
 /** Locks the tenant row until the transaction ends: serialises quota checks (e.g. allowed domains). */
 export async function lockTenant(db: Db, id: string): Promise<void> {
   await db('tenants').where({ id }).forUpdate().first('id');

@@ -10,6 +10,7 @@ import { hashPassword, type PasswordParams } from '../accounts/passwords.ts';
 import { DEFAULT_PLAN_SLUG, findPlanBySlug } from '../plans/plan-catalog.ts';
 import { randomToken } from '../secrets.ts';
 import type { Tenant } from './tenant.ts';
+import { canonicalTimeZone } from './time-zones.ts';
 import * as table from './tenant-table.ts';
 import { findTenantById, findTenantBySlug, insertTenant } from './tenant-table.ts';
 
@@ -35,7 +36,23 @@ export async function setTenantActive(db: Db, actor: Actor, tenantId: string, ac
 
 export type NewTenantInput = {
   slug: string; name: string; ownerEmail: string; ownerPassword: string; ownerName?: string; planSlug?: string;
+  /** An IANA zone name; UTC when left out. */
+  timezone?: string;
 };
+
+const zoneProblem = (timezone: string) => `timezone "${timezone}" is not an IANA time zone name (e.g. "Europe/Berlin", "UTC")`;
+
+/** Sets the zone the tenant's reports count days in: an IANA name, stored in its canonical spelling. */
+export async function setTenantTimezone(db: Db, actor: Actor, tenantId: string, timezone: string): Promise<Tenant> {
+  const zone = canonicalTimeZone(timezone);
+  if (!zone) throw apiError('VALIDATION_FAILED', 'Invalid time zone', { details: [zoneProblem(timezone)] });
+  return db.transaction(async (trx) => {
+    const tenant = await table.setTenantTimezone(trx, tenantId, zone);
+    if (!tenant) throw apiError('NOT_FOUND', 'Tenant not found');
+    await audit(trx, { ...actor, tenantId }, 'tenant.timezone_changed', { type: 'tenant', id: tenantId }, { timezone: zone });
+    return tenant;
+  });
+}
 
 /** Creates a tenant and its owner account in one transaction: both exist, or neither. */
 export async function createTenant(db: Db, passwords: PasswordParams, input: NewTenantInput): Promise<{ tenant: Tenant; owner: Account }> {
@@ -43,6 +60,7 @@ export async function createTenant(db: Db, passwords: PasswordParams, input: New
     ...(SLUG.test(input.slug) ? [] : ['slug must be 3-63 lowercase letters, digits or "-", starting and ending with a letter or digit']),
     ...[nameProblem(input.name)].filter((p) => p !== undefined),
     ...accountProblems({ email: input.ownerEmail, password: input.ownerPassword }),
+    ...(input.timezone === undefined || canonicalTimeZone(input.timezone) ? [] : [zoneProblem(input.timezone)]),
   ];
   if (problems.length) throw apiError('VALIDATION_FAILED', 'Invalid tenant', { details: problems });
 
@@ -56,7 +74,7 @@ export async function createTenant(db: Db, passwords: PasswordParams, input: New
 
     const tenant = await insertTenant(trx, {
       id: crypto.randomUUID(), slug: input.slug, name: input.name.trim(), email: input.ownerEmail.toLowerCase(),
-      publicKey: randomToken('rn_pk_'), planId: plan.id,
+      publicKey: randomToken('rn_pk_'), planId: plan.id, timezone: input.timezone === undefined ? undefined : canonicalTimeZone(input.timezone),
     });
     const owner = await insertAccount(trx, {
       id: crypto.randomUUID(), tenantId: tenant.id, role: 'owner', username: ownerUsername(input.ownerEmail),
