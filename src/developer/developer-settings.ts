@@ -10,14 +10,17 @@ import type { Tenant } from '../tenants/tenant.ts';
 import { requireTenant } from '../tenants/tenants.ts';
 import { reportsReadiness } from '../reports/reports.ts';
 
-export async function getDeveloperSettings(db: Db, tenantId: string) {
+/** What the services' status depends on beside the tenant: whether this deployment has a realtime AI provider. */
+export type ServiceContext = { realtimeConfigured: boolean };
+
+export async function getDeveloperSettings(db: Db, context: ServiceContext, tenantId: string) {
   const tenant = await requireTenant(db, tenantId);
   const { allowedDomains } = await allowedDomainSummary(db, tenant);
-  return { tenant: toTenantIdentity(tenant), allowedDomains, publicKey: tenant.publicKey, services: await serviceCapabilities(db, tenant) };
+  return { tenant: toTenantIdentity(tenant), allowedDomains, publicKey: tenant.publicKey, services: await serviceCapabilities(db, tenant, context) };
 }
 
 /** Replaces the widget domains: every entry normalised (as the OAuth tenant endpoint does), all or nothing. */
-export async function updateDeveloperAllowedDomains(db: Db, actor: TenantActor, input: string[]) {
+export async function updateDeveloperAllowedDomains(db: Db, context: ServiceContext, actor: TenantActor, input: string[]) {
   const results = input.map(normalizeDomain);
   const problems = results.flatMap((r) => ('problem' in r ? [r.problem] : []));
   if (problems.length) throw apiError('VALIDATION_FAILED', 'Some domains are invalid', { details: problems });
@@ -28,7 +31,7 @@ export async function updateDeveloperAllowedDomains(db: Db, actor: TenantActor, 
       throw apiError('QUOTA_EXCEEDED', `The plan allows ${result.summary.allowedDomainsLimit} allowed domains; ${result.requested} were given`);
     }
     await audit(trx, actor, 'allowed_domains.updated', { type: 'tenant', id: tenant.id }, { allowedDomains: result.summary.allowedDomains });
-    return getDeveloperSettings(trx, actor.tenantId);
+    return getDeveloperSettings(trx, context, actor.tenantId);
   });
 }
 
@@ -38,23 +41,23 @@ export type SdkTestInput = { origin?: string; slug?: string; service?: ServiceKe
  * What an SDK embedded on `origin` with `slug` would get: whether the origin is allowed,
  * whether the slug names this tenant, and each service's status with the reason.
  */
-export async function testDeveloperSdkSettings(db: Db, tenantId: string, input: SdkTestInput) {
+export async function testDeveloperSdkSettings(db: Db, context: ServiceContext, tenantId: string, input: SdkTestInput) {
   const tenant = await requireTenant(db, tenantId);
   const { allowedDomains } = await allowedDomainSummary(db, tenant);
   return {
-    ...await readiness(db, tenant, input.service),
+    ...await readiness(db, context, tenant, input.service),
     tenant: { slug: tenant.slug, isActive: tenant.active, slugMatches: input.slug === undefined ? null : input.slug === tenant.slug },
     origin: input.origin === undefined ? null : originCheck(input.origin, allowedDomains),
   };
 }
 
 /** What an SDK launch check reads: each service's status, AI and reports readiness. */
-export async function sdkReadiness(db: Db, tenantId: string) {
-  return readiness(db, await requireTenant(db, tenantId));
+export async function sdkReadiness(db: Db, context: ServiceContext, tenantId: string) {
+  return readiness(db, context, await requireTenant(db, tenantId));
 }
 
-async function readiness(db: Db, tenant: Tenant, service?: ServiceKey) {
-  const services = (await serviceCapabilities(db, tenant)).filter((s) => !service || s.key === service);
+async function readiness(db: Db, context: ServiceContext, tenant: Tenant, service?: ServiceKey) {
+  const services = (await serviceCapabilities(db, tenant, context)).filter((s) => !service || s.key === service);
   return { services, ai: aiReadiness(services), reports: reportsReadiness() };
 }
 

@@ -31,17 +31,18 @@ export function developerRoutes(deps: RouteDeps): Router {
   const requireManager = requireRoles('owner', 'admin');
   const read = (id: string, handler: Middleware) => operation(deps, router, id, handler);
   const manage = (id: string, handler: Middleware) => operation(deps, router, id, requireManager, handler);
+  const services = { realtimeConfigured: Boolean(config.ai.realtimeUrl) };
 
   read('getDeveloperSettings', async (ctx) => {
-    reply<'getDeveloperSettings'>(ctx, 200, await getDeveloperSettings(db, dashboardOf(ctx).tenantId));
+    reply<'getDeveloperSettings'>(ctx, 200, await getDeveloperSettings(db, services, dashboardOf(ctx).tenantId));
   });
 
   manage('updateDeveloperAllowedDomains', async (ctx) => {
-    reply<'updateDeveloperAllowedDomains'>(ctx, 200, await updateDeveloperAllowedDomains(db, tenantActorOf(ctx), inputOf<'updateDeveloperAllowedDomains'>(ctx).body.allowedDomains));
+    reply<'updateDeveloperAllowedDomains'>(ctx, 200, await updateDeveloperAllowedDomains(db, services, tenantActorOf(ctx), inputOf<'updateDeveloperAllowedDomains'>(ctx).body.allowedDomains));
   });
 
   read('testDeveloperSdkSettings', async (ctx) => {
-    reply<'testDeveloperSdkSettings'>(ctx, 200, await testDeveloperSdkSettings(db, dashboardOf(ctx).tenantId, inputOf<'testDeveloperSdkSettings'>(ctx).body));
+    reply<'testDeveloperSdkSettings'>(ctx, 200, await testDeveloperSdkSettings(db, services, dashboardOf(ctx).tenantId, inputOf<'testDeveloperSdkSettings'>(ctx).body));
   });
 
   manage('listServerApiCredentials', async (ctx) => {

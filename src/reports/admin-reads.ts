@@ -30,7 +30,7 @@ export async function getAdminTenant(db: Db, tenantId: string, admin: Account) {
   };
 }
 
-export const getAdminReadiness = (db: Db, tenantId: string) => sdkReadiness(db, tenantId);
+export const getAdminReadiness = (deps: AdminReadDeps, tenantId: string) => sdkReadiness(deps.db, deps.ai, tenantId);
 
 export async function getAdminDomains(db: Db, tenantId: string) {
   const { allowedDomains } = await allowedDomainSummary(db, await requireTenant(db, tenantId));

@@ -26,7 +26,7 @@ export function adminReportRoutes(deps: RouteDeps): Router {
   route('getAdminTenant', async (ctx) => {
     reply<'getAdminTenant'>(ctx, 200, await getAdminTenant(db, tenantOf(ctx), runtimeOf(ctx).account!));
   });
-  route('getAdminReadiness', async (ctx) => reply<'getAdminReadiness'>(ctx, 200, await getAdminReadiness(db, tenantOf(ctx))));
+  route('getAdminReadiness', async (ctx) => reply<'getAdminReadiness'>(ctx, 200, await getAdminReadiness(reads, tenantOf(ctx))));
   route('getAdminDomains', async (ctx) => reply<'getAdminDomains'>(ctx, 200, await getAdminDomains(db, tenantOf(ctx))));
   route('getAdminServices', async (ctx) => reply<'getAdminServices'>(ctx, 200, await getAdminServices(reads, tenantOf(ctx))));
   route('getAdminSubscription', async (ctx) => reply<'getAdminSubscription'>(ctx, 200, await getAdminSubscription(db, tenantOf(ctx))));

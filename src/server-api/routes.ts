@@ -21,7 +21,7 @@ export function serverApiRoutes(deps: RouteDeps): Router {
     reply<'getServerTenant'>(ctx, 200, { tenant: toTenantIdentity(await requireTenant(db, serverKeyOf(ctx).tenantId)) });
   });
 
-  route('getSdkReadiness', async (ctx) => reply<'getSdkReadiness'>(ctx, 200, await sdkReadiness(db, serverKeyOf(ctx).tenantId)));
+  route('getSdkReadiness', async (ctx) => reply<'getSdkReadiness'>(ctx, 200, await sdkReadiness(db, { realtimeConfigured: Boolean(deps.config.ai.realtimeUrl) }, serverKeyOf(ctx).tenantId)));
 
   route('createVisitorContextToken', async (ctx) => {
     reply<'createVisitorContextToken'>(ctx, 201, await mintVisitorContextToken(deps, tenantActorOf(ctx), inputOf<'createVisitorContextToken'>(ctx).body));

@@ -3,6 +3,7 @@ import { useTestApp } from '../support/test-app.ts';
 import { expectContract } from '../support/contract.ts';
 import { ownerAuth, workspaceAuth } from '../support/dashboard-sessions.ts';
 import { sdkClient } from '../support/sdk.ts';
+import { startSiblingApp } from '../support/sibling-app.ts';
 
 describe('developer settings', () => {
   const app = useTestApp();
@@ -116,5 +117,18 @@ describe('developer settings', () => {
     await app.request('/api/sdk/developer/allowed-domains', { method: 'PUT', headers, json: { allowedDomains: ['audit.example.com'] } });
     const entry = await app.deps.db('audit_log').where({ tenant_id: tenant.id, action: 'allowed_domains.updated' }).first();
     expect(entry).to.include({ actor_type: 'account', actor_id: tenant.owner.id, outcome: 'success' });
+  });
+
+  it('shows AI voice as this deployment offers it: not configured without a realtime provider, else ready', async () => {
+    const tenant = await app.seed.tenant({ plan: 'enterprise' });
+    const headers = await ownerAuth(app, tenant);
+    const voiceOf = (res: { body: { data: { services: { key: string; status: string }[] } } }) => res.body.data.services.find((s) => s.key === 'ai_voice')!.status;
+    expect(voiceOf(await app.request('/api/sdk/developer', { headers }))).to.equal('not_configured');
+    const sibling = await startSiblingApp(app, { AI_REALTIME_URL: 'http://127.0.0.1:9/realtime' });
+    try {
+      expect(voiceOf(await sibling.request('/api/sdk/developer', { headers }))).to.equal('available');
+    } finally {
+      await sibling.stop();
+    }
   });
 });

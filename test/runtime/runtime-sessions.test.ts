@@ -14,7 +14,7 @@ describe('Runtime SDK: bootstrap and sessions', () => {
 
   async function tenantWithDomains(domains = ['shop.example.com', '*.brand.example']) {
     const tenant = await app.seed.tenant({ plan: 'enterprise' });
-    await updateDeveloperAllowedDomains(app.deps.db, operatorIn(tenant.id), domains);
+    await updateDeveloperAllowedDomains(app.deps.db, { realtimeConfigured: false }, operatorIn(tenant.id), domains);
     return tenant;
   }
   const bootstrap = (query: string, headers: Record<string, string> = {}) => app.request(`/api/sdk/bootstrap?${query}`, { headers });
