@@ -2,7 +2,7 @@
 import * as oidc from 'openid-client';
 import { Browser } from '../test/support/browser.ts';
 import { authorizationRequest } from '../test/support/oidc-helpers.ts';
-import { load, type LoadResult } from './load.ts';
+import { load, loadAtRate, type LoadResult } from './load.ts';
 import type { ServedTarget } from './server-under-test.ts';
 
 export const CALLBACK = 'http://127.0.0.1:9999/callback';
@@ -12,8 +12,34 @@ export type ScenarioOptions = { seconds: number; connections: number };
 
 export const SCENARIO_NAMES = ['discovery', 'jwks', 'userinfo', 'refresh grant', 'login flow (login + consent + code exchange)'] as const;
 
-/** One scenario, ready to run: the caller runs them one at a time, never two at once. */
-export type Scenario = () => Promise<LoadResult>;
+/**
+ * One scenario, ready to run: at its peak (closed loop, `connections` at once), or open loop at
+ * a fixed rate (the latency a client sees at that load). The caller runs one at a time.
+ */
+export type Scenario = { peak(): Promise<LoadResult>; atRate(perSecond: number): Promise<LoadResult> };
+
+type Step<S> = (state: S) => Promise<{ ok: boolean }>;
+
+/** A scenario whose requests each use one state (a refresh chain); open loop, a request takes a free one. */
+function scenario<S>(name: string, opts: ScenarioOptions, init: () => Promise<S>, step: Step<S>): Scenario {
+  return {
+    peak: () => load(name, { ...opts, init }, step),
+    async atRate(perSecond) {
+      const free: S[] = await Promise.all(Array.from({ length: opts.connections }, init));
+      const waiting: ((state: S) => void)[] = [];
+      const take = () => (free.length ? Promise.resolve(free.pop()!) : new Promise<S>((resolve) => waiting.push(resolve)));
+      const give = (state: S) => (waiting.length ? waiting.shift()!(state) : free.push(state));
+      return loadAtRate(`${name} (half peak, open loop)`, { seconds: opts.seconds, perSecond }, async () => {
+        const state = await take();
+        try {
+          return await step(state);
+        } finally {
+          give(state);
+        }
+      });
+    },
+  };
+}
 
 /** Discovers the target and signs in once; returns its scenarios in SCENARIO_NAMES order. */
 export async function prepareScenarios(t: ServedTarget, opts: ScenarioOptions): Promise<Scenario[]> {
@@ -23,7 +49,7 @@ export async function prepareScenarios(t: ServedTarget, opts: ScenarioOptions): 
     const callback = await signIn(t.url, request.url.href, t.login.user, t.login.password);
     return oidc.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: request.verifier, expectedState: request.state, expectedNonce: request.nonce });
   };
-  const noState = { ...opts, init: async () => undefined };
+  const noState = async () => undefined;
   const get = (path: string, headers: Record<string, string> = {}) => async () => {
     const res = await fetch(t.url + path, { headers });
     await res.arrayBuffer();
@@ -31,14 +57,14 @@ export async function prepareScenarios(t: ServedTarget, opts: ScenarioOptions): 
   };
   const tokens = await flow();
   // A second of discovery first, so the first measured scenario doesn't also pay for JIT warm-up.
-  await load('warm-up', { ...noState, seconds: 1 }, get('/.well-known/openid-configuration'));
+  await load('warm-up', { ...opts, seconds: 1, init: noState }, get('/.well-known/openid-configuration'));
   const [discovery, jwks, userinfo, refresh, login] = SCENARIO_NAMES;
   return [
-    () => load(discovery, noState, get('/.well-known/openid-configuration')),
-    () => load(jwks, noState, get('/oauth/jwks.json')),
-    () => load(userinfo, noState, get('/oauth/userinfo', { authorization: `Bearer ${tokens.access_token}` })),
-    // Each connection follows its own rotating chain: every response's token is the next request's.
-    () => load(refresh, { ...opts, init: async () => ({ rt: (await flow()).refresh_token! }) }, async (state) => {
+    scenario(discovery, opts, noState, get('/.well-known/openid-configuration')),
+    scenario(jwks, opts, noState, get('/oauth/jwks.json')),
+    scenario(userinfo, opts, noState, get('/oauth/userinfo', { authorization: `Bearer ${tokens.access_token}` })),
+    // Each chain rotates: every response's token is the next request's on that chain.
+    scenario(refresh, opts, async () => ({ rt: (await flow()).refresh_token! }), async (state) => {
       const res = await fetch(`${t.url}/oauth/token`, {
         method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: state.rt, client_id: t.clientId, client_secret: t.clientSecret }),
@@ -48,7 +74,7 @@ export async function prepareScenarios(t: ServedTarget, opts: ScenarioOptions): 
       return { ok: res.ok };
     }),
     // A thrown step (any failed request in the flow) counts as non-2xx in load().
-    () => load(login, noState, async () => {
+    scenario(login, opts, noState, async () => {
       await flow();
       return { ok: true };
     }),

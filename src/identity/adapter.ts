@@ -1,19 +1,24 @@
-import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Db } from '../db/database.ts';
 import { findActiveOAuthClient } from '../oauth-clients/oauth-clients.ts';
 import { hasControlCharacter } from '../http/control-characters.ts';
 import { clientMetadata } from './client-metadata.ts';
 import { unlessDatabaseDown } from './oauth-errors.ts';
 import * as payloads from './oidc-payload-table.ts';
-import { REFRESH_RETRY_GRACE_SECONDS, RefreshTokenConsumedConcurrently } from './refresh-retry.ts';
+import { REFRESH_RETRY_GRACE_SECONDS } from './refresh-retry.ts';
+import { foundKey, recall, type RequestScopes } from './request-scope.ts';
+import { CONTEXT_TYPES, presentedArtifact, readTokenContext } from './token-context.ts';
+import { consumeLost } from './token-writes.ts';
 
 /**
  * oidc-provider's storage: every artifact model in `oidc_payloads`, and clients read from
  * the `oauth_clients` registry on each lookup (the provider caches the built client by a
  * hash of its metadata, so a dashboard change is seen by the next request in every process).
+ * Inside a provider request the first token lookup also reads what the next ones will ask
+ * for, and a token grant's writes are held and committed together (request-scope.ts).
  */
-export function createAdapterFactory(db: Db): (name: string) => Adapter {
-  return (name) => (name === 'Client' ? clientAdapter(db) : payloadAdapter(db, name));
+export function createAdapterFactory(db: Db, scopes: RequestScopes): (name: string) => Adapter {
+  return (name) => (name === 'Client' ? clientAdapter(db, scopes) : payloadAdapter(db, scopes, name));
 }
 
 /**
@@ -22,42 +27,62 @@ export function createAdapterFactory(db: Db): (name: string) => Adapter {
  */
 const lookup = <T>(key: string, find: () => Promise<T>) => (hasControlCharacter(key) ? Promise.resolve(undefined) : unlessDatabaseDown(find));
 
-function payloadAdapter(db: Db, type: string): Adapter {
-  const find = type === 'RefreshToken'
+function payloadAdapter(db: Db, scopes: RequestScopes, type: string): Adapter {
+  const findOne = type === 'RefreshToken'
     ? (id: string) => payloads.findRefreshToken(db, id, REFRESH_RETRY_GRACE_SECONDS)
     : (id: string) => payloads.findPayload(db, type, id);
+  const find = (id: string) => {
+    const scope = scopes.current();
+    return recall(scope, foundKey(type, id), () => (scope && CONTEXT_TYPES.has(type) ? readTokenContext(db, scope, { type, id }) : findOne(id)));
+  };
+  /** What this request read of an artifact is out of date once it is written; a grant's revocation outdates all of it. */
+  const written = (id: string) => scopes.current()?.found.delete(foundKey(type, id));
+  const forgetAll = () => scopes.current()?.found.clear();
   return {
-    upsert: (id, payload, expiresIn) => unlessDatabaseDown(() => payloads.upsertPayload(db, type, id, payload as payloads.OidcPayload, expiresIn)),
+    async upsert(id, payload, expiresIn) {
+      written(id);
+      const held = scopes.current()?.held;
+      if (held) held.push({ kind: 'upsert', type, id, payload: payload as payloads.OidcPayload, expiresIn });
+      else await unlessDatabaseDown(() => payloads.upsertPayload(db, type, id, payload as payloads.OidcPayload, expiresIn));
+    },
     find: (id) => lookup(id, () => find(id)) as Promise<AdapterPayload | undefined>,
     findByUid: (uid) => lookup(uid, () => payloads.findPayloadByUid(db, type, uid)) as Promise<AdapterPayload | undefined>,
     findByUserCode: (code) => lookup(code, () => payloads.findPayloadByUserCode(db, type, code)) as Promise<AdapterPayload | undefined>,
-    consume: (id) => unlessDatabaseDown(() => consumeOnce(db, type, id)),
-    destroy: (id) => unlessDatabaseDown(() => payloads.destroyPayload(db, type, id)),
-    revokeByGrantId: (grantId) => unlessDatabaseDown(() => payloads.destroyPayloadsByGrantId(db, type, grantId)),
+    async consume(id) {
+      written(id);
+      const held = scopes.current()?.held;
+      if (held) held.push({ kind: 'consume', type, id });
+      else if (!await unlessDatabaseDown(() => payloads.consumePayload(db, type, id))) await consumeLost(db, type, id);
+    },
+    async destroy(id) {
+      written(id);
+      await unlessDatabaseDown(() => payloads.destroyPayload(db, type, id));
+    },
+    async revokeByGrantId(grantId) {
+      forgetAll();
+      await unlessDatabaseDown(() => payloads.destroyPayloadsByGrantId(db, type, grantId));
+    },
   };
 }
 
-/**
- * oidc-provider checks `consumed` before it consumes, which two concurrent requests can both
- * pass. The update is atomic, so a loser is a reuse: like a replayed code it revokes the whole
- * grant (RFC 6749 §4.1.2). A refresh token that lost is left to the retry policy, which
- * revokes the grant unless the loss is the one retry a rotation allows (refresh-retry.ts).
- */
-async function consumeOnce(db: Db, type: string, id: string): Promise<void> {
-  if (await payloads.consumePayload(db, type, id)) return;
-  if (type === 'RefreshToken') throw new RefreshTokenConsumedConcurrently();
-  await payloads.destroyGrantOf(db, type, id);
-  throw new errors.InvalidGrant('grant request is invalid');
-}
-
-function clientAdapter(db: Db): Adapter {
+function clientAdapter(db: Db, scopes: RequestScopes): Adapter {
   const readOnly = async () => {
     throw new Error('OAuth clients are managed through the registry, not through oidc-provider');
   };
+  const findClient = async (clientId: string) => {
+    const client = await findActiveOAuthClient(db, clientId);
+    return client && clientMetadata(client);
+  };
   return {
-    async find(clientId) {
-      const client = await lookup(clientId, () => findActiveOAuthClient(db, clientId));
-      return client && (clientMetadata(client) as AdapterPayload);
+    find(clientId) {
+      const scope = scopes.current();
+      const presented = scope && presentedArtifact(scope);
+      return lookup(clientId, () => recall(scope, foundKey('Client', clientId), async () => {
+        if (!presented) return findClient(clientId);
+        // A token request: the client, the code or refresh token and what it names, at once.
+        await readTokenContext(db, scope!, { ...presented, clientId });
+        return recall(scope, foundKey('Client', clientId), () => findClient(clientId));
+      })) as Promise<AdapterPayload | undefined>;
     },
     upsert: readOnly,
     findByUid: readOnly,

@@ -135,9 +135,15 @@ const common = (page: Page) => ({
   tenantName: page.tenant.name, logoUrl: page.tenant.logoUrl?.startsWith('https://') ? page.tenant.logoUrl : null,
 });
 
-async function finish(ctx: Context, page: Page, result: Record<string, unknown>, options: { mergeWithLastSubmission?: boolean } = {}) {
-  const to = await page.provider.interactionResult(ctx.req, ctx.res, result as any, options);
-  ctx.redirect(to);
+/**
+ * oidc-provider's interactionResult, on the interaction this request has read and checked
+ * (loadPage): the library's own would read it and its session again, two round trips per step.
+ */
+async function finish(ctx: Context, page: Page, result: Record<string, unknown>, { mergeWithLastSubmission = true } = {}) {
+  const { interaction } = page;
+  interaction.result = mergeWithLastSubmission && !('error' in result) ? { ...interaction.lastSubmission, ...result } : result;
+  await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
+  ctx.redirect(interaction.returnTo);
   ctx.status = 303; // the browser must follow with GET
 }
 

@@ -13,12 +13,12 @@ export type OidcPayload = {
   [key: string]: unknown;
 };
 
-type PayloadRow = { payload: OidcPayload; expires_at: Date | null; consumed_at: Date | null };
+export type PayloadRow = { payload: OidcPayload; expires_at: Date | null; consumed_at: Date | null };
 
 const epoch = (d: Date) => Math.floor(d.getTime() / 1000);
 
 /** A row is gone once expired, even before the purge removes it. */
-function live(row: PayloadRow | undefined): OidcPayload | undefined {
+export function liveRow(row: PayloadRow | undefined): OidcPayload | undefined {
   if (!row || (row.expires_at && new Date(row.expires_at).getTime() <= Date.now())) return undefined;
   return row.consumed_at ? { ...row.payload, consumed: epoch(new Date(row.consumed_at)) } : row.payload;
 }
@@ -39,7 +39,7 @@ const SELECT_PAYLOAD = 'select payload, expires_at, consumed_at from oidc_payloa
 
 async function findOne(db: Db, by: 'id' | 'uid' | 'user_code', type: string, value: string): Promise<OidcPayload | undefined> {
   const [row] = await preparedQuery<PayloadRow>(db, `oidc_payloads.find_by_${by}`, `${SELECT_PAYLOAD} ${by} = ? limit 1`, [type, value]);
-  return live(row);
+  return liveRow(row);
 }
 
 export async function findPayload(db: Db, type: string, id: string): Promise<OidcPayload | undefined> {
@@ -64,6 +64,38 @@ export async function consumePayload(db: Db, type: string, id: string): Promise<
   return rows.length === 1;
 }
 
+/** An artifact to store, as upsertPayload takes it. */
+export type PayloadToSave = { type: string; id: string; payload: OidcPayload; expiresIn: number | undefined };
+
+/**
+ * A token grant's writes in one statement: consume the code or refresh token it was given
+ * (linking a refresh token to the one its rotation issued) and save the tokens it issues.
+ * Single use is as strict as consumePayload's: of concurrent uses exactly one finds the row
+ * unconsumed (the row lock decides), and a loser saves nothing. Returns false when it lost.
+ */
+export async function consumeAndSave(db: Db, consume: { type: string; id: string; rotatedTo?: string } | undefined, save: PayloadToSave[]): Promise<boolean> {
+  const rows = save.map(({ type, id, payload, expiresIn }) => ({
+    type, id, payload, grant_id: payload.grantId ?? null, uid: payload.uid ?? null, user_code: payload.userCode ?? null, client_id: payload.clientId ?? null,
+    expires_at: expiresIn ? new Date(Date.now() + expiresIn * 1000).toISOString() : null,
+  }));
+  const [row] = await preparedQuery<{ consumed: boolean }>(db, 'oidc_payloads.consume_and_save', `
+    with consumed as (
+      update oidc_payloads set consumed_at = now(), rotated_to = ?
+      where type = ? and id = ? and consumed_at is null returning id
+    ), saved as (
+      insert into oidc_payloads (type, id, payload, grant_id, uid, user_code, client_id, expires_at)
+      select r.type, r.id, r.payload, r.grant_id, r.uid, r.user_code, r.client_id, r.expires_at
+      from jsonb_to_recordset(?::jsonb) as r(type text, id text, payload jsonb, grant_id text, uid text, user_code text, client_id text, expires_at timestamptz)
+      where ?::text is null or exists (select 1 from consumed)
+      on conflict (type, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
+        user_code = excluded.user_code, client_id = excluded.client_id, expires_at = excluded.expires_at
+      returning id
+    )
+    select exists (select 1 from consumed) as consumed, (select count(*) from saved) as saved`,
+  [consume?.rotatedTo ?? null, consume?.type ?? null, consume?.id ?? null, json(rows), consume?.id ?? null]);
+  return !consume || row.consumed;
+}
+
 /**
  * Deletes the grant an artifact belongs to with all its codes and tokens. Tokens issued a
  * moment later under the same grant still die: every use checks that the Grant exists.
@@ -86,13 +118,7 @@ export async function findRefreshToken(db: Db, id: string, graceSeconds: number)
     `select payload, expires_at,
        case when retried_at is null and consumed_at > now() - make_interval(secs => ?) then null else consumed_at end as consumed_at
      from oidc_payloads where type = 'RefreshToken' and id = ? limit 1`, [graceSeconds, id]);
-  return live(row);
-}
-
-/** Links a rotated refresh token to the one its rotation issued. */
-export async function recordRotation(db: Db, id: string, successorId: string): Promise<void> {
-  await preparedQuery(db, 'oidc_payloads.record_rotation',
-    "update oidc_payloads set rotated_to = ? where type = 'RefreshToken' and id = ? returning id", [successorId, id]);
+  return liveRow(row);
 }
 
 /** What a consumed refresh token was rotated to: undefined while its rotation is still being written, null when it never will be. */

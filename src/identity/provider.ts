@@ -12,6 +12,8 @@ import { EXTRA_CLIENT_METADATA } from './client-metadata.ts';
 import { findConsent } from './consents.ts';
 import { unlessDatabaseDown } from './oauth-errors.ts';
 import { rotatesRefreshToken, withRefreshRetry } from './refresh-retry.ts';
+import { createRequestScopes, type RequestScopes } from './request-scope.ts';
+import { committingWrites } from './token-writes.ts';
 import { AVAILABLE_SCOPES, SCOPE_CATALOG, SCOPE_CLAIMS } from '../oauth-clients/scopes.ts';
 import type { Keyring } from '../keys/signing-keys.ts';
 import { renderView } from './views.ts';
@@ -121,12 +123,12 @@ async function postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void> {
   await renderView(ctx as any, 'logged-out', { clientName: ctx.oidc.client?.clientName ?? null });
 }
 
-export function providerConfiguration({ db }: ProviderDeps, keyring: Keyring, cookieKeys: string[]): Configuration {
+export function providerConfiguration({ db }: ProviderDeps, keyring: Keyring, cookieKeys: string[], scopes: RequestScopes): Configuration {
   const ttl = (seconds: number) => () => seconds;
   return {
-    adapter: createAdapterFactory(db),
+    adapter: createAdapterFactory(db, scopes),
     jwks: { keys: keyring.privateJwks as any },
-    findAccount: accountFinder(db) as Configuration['findAccount'],
+    findAccount: accountFinder(db, scopes) as Configuration['findAccount'],
     // Every catalog scope is known to the provider, so a planned scope a client isn't allowed
     // is refused (invalid_scope) instead of being silently dropped; discovery lists only available ones.
     scopes: SCOPE_CATALOG.map((s) => s.scope),
@@ -215,12 +217,19 @@ function allowProviderInlineScripts(ctx: { response: { get(name: string): string
 
 /**
  * oidc-provider registers its grant handlers while it is being constructed; this subclass
- * wraps the refresh_token one with the retry grace (refresh-retry.ts), for its instances only.
+ * commits the code exchange's and the refresh grant's writes as one statement each
+ * (token-writes.ts) and gives the refresh grant its retry grace (refresh-retry.ts), for its
+ * instances only.
  */
-function providerClass(db: Db): typeof Provider {
+function providerClass(db: Db, scopes: RequestScopes): typeof Provider {
+  const wrap = (name: string, handler: any) => {
+    if (name === 'authorization_code') return committingWrites(db, scopes, handler);
+    if (name === 'refresh_token') return withRefreshRetry(db, scopes, committingWrites(db, scopes, handler));
+    return handler;
+  };
   return class RingnityProvider extends Provider {
     override registerGrantType(name: string, handler: any, ...rest: any[]) {
-      super.registerGrantType(name, name === 'refresh_token' ? withRefreshRetry(db, handler) : handler, ...rest);
+      super.registerGrantType(name, wrap(name, handler), ...rest);
     }
   };
 }
@@ -230,8 +239,11 @@ function providerClass(db: Db): typeof Provider {
  * patching): the client secret comparison and the response adjustments the contract needs.
  */
 export function buildProvider(deps: ProviderDeps, keyring: Keyring, cookieKeys: string[]): Provider {
-  const provider = new (providerClass(deps.db))(deps.config.issuer, providerConfiguration(deps, keyring, cookieKeys));
+  const scopes = createRequestScopes();
+  const provider = new (providerClass(deps.db, scopes))(deps.config.issuer, providerConfiguration(deps, keyring, cookieKeys, scopes));
   provider.proxy = deps.config.trustProxy;
+  // First, so every lookup of the request runs inside its scope (request-scope.ts).
+  provider.use((ctx, next) => scopes.enter(ctx as unknown as KoaContextWithOIDC, next));
 
   // The registry keeps only the secret's hash as `client_secret`, so compare hashes (constant time).
   (provider.Client.prototype as any).compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {

@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errors, type KoaContextWithOIDC, type TokenEndpointGrantContext } from 'oidc-provider';
+import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Db } from '../db/database.ts';
 import { unlessDatabaseDown } from './oauth-errors.ts';
 import * as payloads from './oidc-payload-table.ts';
+import type { RequestScopes } from './request-scope.ts';
+import { RefreshTokenConsumedConcurrently, type GrantHandler } from './token-writes.ts';
 
 /**
  * How long after a rotation the token it replaced may be presented once more. A client whose
@@ -15,11 +17,6 @@ export const REFRESH_RETRY_GRACE_SECONDS = 30;
 /** How long the loser of two concurrent refreshes waits for the winner to finish its rotation. */
 const ROTATION_WAIT_MS = 2000;
 const ROTATION_POLL_MS = 20;
-
-/** The refresh token lost the atomic consume to a concurrent request (adapter.ts); the retry policy decides what follows. */
-export class RefreshTokenConsumedConcurrently extends Error {}
-
-type GrantHandler = (ctx: TokenEndpointGrantContext) => Promise<void>;
 
 /** Requests answered from the current token of the family: these must not rotate it again. */
 const retryAnswers = new WeakSet<object>();
@@ -34,14 +31,18 @@ export const rotatesRefreshToken = (ctx: KoaContextWithOIDC): boolean => !retryA
  * not rotated again) and a new access token. A second retry, a retry after the window, or
  * one after the new token was itself used is reuse and revokes the grant. Concurrent uses
  * thus never start a second chain: every answer carries the same refresh token.
+ * `handler` commits its writes at once (token-writes.ts): the consume, which decides who wins,
+ * also links the presented token to the one its rotation issued.
  */
-export function withRefreshRetry(db: Db, handler: GrantHandler): GrantHandler {
+export function withRefreshRetry(db: Db, scopes: RequestScopes, handler: GrantHandler): GrantHandler {
   return async function refreshTokenGrant(ctx) {
     const presented = String(ctx.oidc.params.refresh_token);
     try {
       await handler(ctx);
     } catch (err) {
       if (!(err instanceof RefreshTokenConsumedConcurrently)) throw err;
+      // The winner changed the family: what this request read of it is out of date.
+      scopes.current()?.found.clear();
       const current = await unlessDatabaseDown(() => currentTokenFor(db, presented));
       if (!current) {
         await unlessDatabaseDown(() => payloads.destroyGrantOf(db, 'RefreshToken', presented));
@@ -50,17 +51,14 @@ export function withRefreshRetry(db: Db, handler: GrantHandler): GrantHandler {
       ctx.oidc.params.refresh_token = current;
       retryAnswers.add(ctx);
       await handler(ctx);
-      return;
     }
-    const rotated = ctx.oidc.entities.RotatedRefreshToken;
-    const issued = ctx.oidc.entities.RefreshToken;
-    if (rotated && issued?.jti) await unlessDatabaseDown(() => payloads.recordRotation(db, rotated.jti, issued.jti));
   };
 }
 
 /** The token the presented one was rotated to, when its one retry may be answered with it. */
 async function currentTokenFor(db: Db, presented: string): Promise<string | undefined> {
-  // A concurrent winner consumes first and links the token it issued a moment later.
+  // A winner links the token it issued in the statement that consumes (token-writes.ts); a
+  // process of an earlier version, in a rolling upgrade, links it a moment after its consume.
   const deadline = Date.now() + ROTATION_WAIT_MS;
   let rotation = await payloads.rotationOf(db, presented);
   while (rotation === undefined && Date.now() < deadline) {

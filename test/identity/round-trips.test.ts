@@ -1,0 +1,65 @@
+import { expect } from 'chai';
+import { Browser } from '../support/browser.ts';
+import { authorizationRequest, relyingParty, signIn, tokenEndpoint } from '../support/oidc-helpers.ts';
+import { countQueries, queriesOf } from '../support/query-count.ts';
+import { useTestApp } from '../support/test-app.ts';
+
+/**
+ * The database round trips of the OIDC hot path, pinned per endpoint (docs/benchmarks.md,
+ * "Round trips per request"): on a small machine each one costs about as much as the bare
+ * provider's whole request, so a change that adds one must change this test too.
+ */
+describe('Login with Ringnity: database round trips per request', () => {
+  const app = useTestApp();
+
+  async function signedIn() {
+    const tenant = await app.seed.tenant();
+    const user = await app.seed.account(tenant.id);
+    const client = await app.seed.oauthClient(tenant.id, { allowedScopes: ['openid', 'profile', 'email', 'offline_access'] });
+    const config = await relyingParty(app, client);
+    const request = await authorizationRequest(config, { scope: 'openid profile email offline_access', prompt: 'consent' });
+    const callback = await signIn(new Browser(app.url), request.url, user.username, user.password);
+    const code = new URL(callback).searchParams.get('code')!;
+    const auth = { id: client.clientId, secret: client.clientSecret! };
+    return { user, client, auth, code, verifier: request.verifier! };
+  }
+
+  const userinfo = (accessToken: string) => app.request('/oauth/userinfo', { headers: { authorization: `Bearer ${accessToken}` } });
+  const expectQueries = (queries: string[], n: number, what: string) =>
+    expect(queries, `${what}: ${queries.length} queries\n  ${queries.join('\n  ')}`).to.have.length(n);
+
+  it('exchanges a code in 2 round trips, and a third for the first use of a client (its last-use stamp)', async () => {
+    const s = await signedIn();
+    const { result, queries } = await queriesOf(app, () => tokenEndpoint(app, {
+      grant_type: 'authorization_code', code: s.code, redirect_uri: 'http://127.0.0.1:9999/callback', code_verifier: s.verifier,
+    }, s.auth));
+    expect(result.status).to.equal(200);
+    expectQueries(queries, 3, 'code exchange');
+  });
+
+  it('answers userinfo in 1 round trip', async () => {
+    const s = await signedIn();
+    const tokens = await tokenEndpoint(app, { grant_type: 'authorization_code', code: s.code, redirect_uri: 'http://127.0.0.1:9999/callback', code_verifier: s.verifier }, s.auth);
+    const { result, queries } = await queriesOf(app, () => userinfo(tokens.body.access_token));
+    expect(result.status).to.equal(200);
+    expect(result.body.sub).to.equal(s.user.id);
+    expectQueries(queries, 1, 'userinfo');
+  });
+
+  it('rotates a refresh token in 2 round trips: one read, one write', async () => {
+    const s = await signedIn();
+    const tokens = await tokenEndpoint(app, { grant_type: 'authorization_code', code: s.code, redirect_uri: 'http://127.0.0.1:9999/callback', code_verifier: s.verifier }, s.auth);
+    const { result, queries } = await queriesOf(app, () => tokenEndpoint(app, { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token }, s.auth));
+    expect(result.status).to.equal(200);
+    expect(result.body.refresh_token).to.be.a('string').and.not.equal(tokens.body.refresh_token);
+    expectQueries(queries, 2, 'refresh grant');
+  });
+
+  it('serves discovery and the JWKS without a query', async () => {
+    const { requests } = await countQueries(app, async () => {
+      expect((await app.request('/.well-known/openid-configuration')).status).to.equal(200);
+      expect((await app.request('/oauth/jwks.json')).status).to.equal(200);
+    });
+    expect(requests.map((r) => [r.path, r.queries.length])).to.deep.equal([['/.well-known/openid-configuration', 0], ['/oauth/jwks.json', 0]]);
+  });
+});
