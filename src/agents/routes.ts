@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { RouteDeps } from '../deps.ts';
 import { currentCallWith } from '../calls/calls.ts';
 import { inputOf, operation } from '../contract/operations.ts';
-import { agentOf, sessionOf } from '../conversations/participants.ts';
+import { runtimeOf } from '../runtime/runtime-guard.ts';
 import { reply } from '../http/reply.ts';
 import { findDepartment } from '../tenants/departments.ts';
 import { requireTenant } from '../tenants/tenants.ts';
@@ -17,7 +17,7 @@ export function agentRoutes(deps: RouteDeps): Router {
   };
 
   operation(deps, router, 'getAgentProfile', async (ctx) => {
-    const { account, token, tenantId } = sessionOf(ctx)!;
+    const { account, token, tenantId } = runtimeOf(ctx);
     const [tenant, department] = await Promise.all([
       requireTenant(deps.db, tenantId), account!.departmentId ? findDepartment(deps.db, tenantId, account!.departmentId) : undefined,
     ]);
@@ -34,14 +34,14 @@ export function agentRoutes(deps: RouteDeps): Router {
   });
 
   operation(deps, router, 'getAgentPresence', async (ctx) => {
-    const agent = agentOf(ctx);
-    reply<'getAgentPresence'>(ctx, 200, await presenceOf(agent.tenantId, agent.accountId));
+    const { tenantId, token } = runtimeOf(ctx);
+    reply<'getAgentPresence'>(ctx, 200, await presenceOf(tenantId, token.subject));
   });
 
   operation(deps, router, 'updateAgentPresence', async (ctx) => {
-    const agent = agentOf(ctx);
-    await deps.presence.setStatus(agent.tenantId, agent.accountId, inputOf<'updateAgentPresence'>(ctx).body.status);
-    reply<'updateAgentPresence'>(ctx, 200, await presenceOf(agent.tenantId, agent.accountId));
+    const { tenantId, token } = runtimeOf(ctx);
+    await deps.presence.setStatus(tenantId, token.subject, inputOf<'updateAgentPresence'>(ctx).body.status);
+    reply<'updateAgentPresence'>(ctx, 200, await presenceOf(tenantId, token.subject));
   });
   return router;
 }
