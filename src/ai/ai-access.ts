@@ -3,24 +3,14 @@ import { aiMonthUsage, includedQuota } from '../billing/ai-usage.ts';
 import { tenantBalance } from '../billing/balances.ts';
 import type { Db } from '../db/database.ts';
 import { apiError, type ApiError } from '../http/api-error.ts';
-import { capabilitiesOf, type ServiceCapability } from '../tenants/service-capabilities.ts';
+import { serviceCapability } from '../tenants/service-capabilities.ts';
 import { requireTenant } from '../tenants/tenants.ts';
-import { planFeatures } from '../plans/plan-catalog.ts';
-import { hasReadyKnowledge } from './readiness.ts';
 
 export type AiMode = 'ai_first' | 'ai_assisted' | 'human_only';
 export type AiRouting = { mode: AiMode; canUseAi: boolean; humanFallbackAvailable: boolean };
 export type Metered = 'reply' | 'voice';
 
 type AccessDeps = { db: Db; realtimeConfigured: boolean };
-
-/** The tenant's AI services as capabilities (plan, admin switch, readiness). */
-async function aiCapabilities(deps: AccessDeps, tenantId: string): Promise<ServiceCapability[]> {
-  const tenant = await requireTenant(deps.db, tenantId);
-  return capabilitiesOf(tenant, await planFeatures(deps.db, tenant.planId), {
-    knowledgeReady: await hasReadyKnowledge(deps.db, tenantId), realtimeConfigured: deps.realtimeConfigured,
-  });
-}
 
 /**
  * Why one more metered action (a reply, a voice call) must not happen now, or undefined:
@@ -48,7 +38,7 @@ export async function meteringRefusal(db: Db, tenantId: string, metered: Metered
 
 /** Refuses when the AI service is not available (plan, switch, readiness) or its metering would be refused. */
 export async function requireAi(deps: AccessDeps, tenantId: string, service: 'ai_chat' | 'ai_voice'): Promise<void> {
-  const capability = (await aiCapabilities(deps, tenantId)).find((s) => s.key === service)!;
+  const capability = await serviceCapability(deps.db, tenantId, service, deps);
   if (!capability.allowed) {
     const ready = capability.status === 'ai_not_ready' || capability.status === 'not_configured';
     throw apiError(ready ? 'AI_NOT_READY' : 'FEATURE_NOT_AVAILABLE', capability.reason ?? `${capability.label} is not available`);
@@ -64,7 +54,7 @@ export async function requireAi(deps: AccessDeps, tenantId: string, service: 'ai
  * hand off to; `human_only`: no AI.
  */
 export async function getAiVisitorRouting(deps: AccessDeps, presence: Pick<PresenceService, 'availableAgents'>, tenantId: string): Promise<AiRouting> {
-  const chat = (await aiCapabilities(deps, tenantId)).find((s) => s.key === 'ai_chat')!;
+  const chat = await serviceCapability(deps.db, tenantId, 'ai_chat', deps);
   const canUseAi = chat.allowed && !await meteringRefusal(deps.db, tenantId, 'reply');
   // A person can take over when an agent is online and available (presence).
   const human = await presence.availableAgents(tenantId) > 0;

@@ -24,7 +24,6 @@ export const knowledgeDepsOf = (db: Db, config: Pick<Config, 'dataDir' | 'ai'>):
 export const itemView = ({ tenantId: _t, storageKey: _k, attempts: _a, ...view }: items.StoredItem): items.KnowledgeItem => view;
 
 const notFound = () => apiError('NOT_FOUND', 'Knowledge item not found');
-const SNIFF_BYTES = 4100;
 
 /**
  * Takes one document (multipart field `file`), streamed to storage: past the size cap the
@@ -37,7 +36,7 @@ export async function uploadAdminKnowledgeDocument(deps: KnowledgeDeps, actor: T
   const max = deps.settings.uploadMaxBytes;
   const tooLarge = () => apiError('PAYLOAD_TOO_LARGE', `Knowledge documents are limited to ${max} bytes`);
   const file = await multipartFile(upload, max, tooLarge);
-  const sniffed = keepHead(file.stream, SNIFF_BYTES);
+  const sniffed = keepHead(file.stream);
   const size = await deps.store.write(key, sniffed.stream).catch((err) => {
     throw file.truncated() ? tooLarge() : err;
   });

@@ -5,8 +5,7 @@ import type { Participant } from '../conversations/conversation.ts';
 import type { Db } from '../db/database.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { ApiError, apiError } from '../http/api-error.ts';
-import { serviceCapabilities } from '../tenants/service-capabilities.ts';
-import { requireTenant } from '../tenants/tenants.ts';
+import { serviceCapability } from '../tenants/service-capabilities.ts';
 import { emitEvent } from '../webhooks/outbox.ts';
 import type { CallParty, CallSession, CallType } from './call-session.ts';
 import * as table from './call-table.ts';
@@ -154,7 +153,7 @@ async function callableConversation(trx: Knex.Transaction, caller: Caller, conve
 }
 
 async function requireCallService(db: Db, tenantId: string, type: CallType): Promise<void> {
-  const service = (await serviceCapabilities(db, await requireTenant(db, tenantId))).find((s) => s.key === SERVICE_OF_TYPE[type])!;
+  const service = await serviceCapability(db, tenantId, SERVICE_OF_TYPE[type]);
   if (!service.allowed) throw apiError('FEATURE_NOT_AVAILABLE', service.reason ?? `${service.label} is not available`);
 }
 

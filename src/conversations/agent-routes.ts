@@ -4,7 +4,8 @@ import { inputOf, operation } from '../contract/operations.ts';
 import { reply } from '../http/reply.ts';
 import { tenantActorOf } from '../http/request-actor.ts';
 import { attachmentDepsOf } from './attachments.ts';
-import { assignConversation, closeConversation, getInboxConversation, listInbox, listInboxMessages, removeAttachment, sendAgentMessage } from './inbox.ts';
+import { assignConversation, closeConversation, getInboxConversation, listInbox, listInboxMessages, removeAttachment } from './inbox.ts';
+import { sendMessage } from './messages.ts';
 import { sendProblems } from './message-rules.ts';
 import { agentOf } from './participants.ts';
 import { markMessage } from './receipts.ts';
@@ -31,7 +32,7 @@ export function agentInboxRoutes(deps: RouteDeps): Router {
 
   operation(replies, router, 'sendAgentConversationMessage', async (ctx) => {
     const { params, body } = inputOf<'sendAgentConversationMessage'>(ctx);
-    const { message, replayed } = await sendAgentMessage(deps.db, tenantActorOf(ctx), agentOf(ctx), params.conversationId, {
+    const { message, replayed } = await sendMessage(deps.db, tenantActorOf(ctx), agentOf(ctx), params.conversationId, {
       body: body.body, metadata: body.metadata, clientMessageId: body.clientMessageId,
     });
     if (replayed) ctx.set('Idempotent-Replayed', 'true');

@@ -1,8 +1,5 @@
 import { fileTypeFromBuffer } from 'file-type';
 
-/** How many leading bytes the type is judged from (what file-type reads for the formats allowed). */
-export const SNIFF_BYTES = 4100;
-
 /** Types judged from the bytes' signature. Never SVG or HTML: a browser would run their scripts. */
 const SIGNED = new Set([
   'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/heic', 'image/avif', 'application/pdf',

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { AppDeps } from '../deps.ts';
 import { filesystemStore, type AttachmentStore } from './attachment-store.ts';
 import * as table from './attachment-table.ts';
-import { ALLOWED_TYPES, SNIFF_BYTES, detectType, safeFilename } from './attachment-types.ts';
+import { ALLOWED_TYPES, detectType, safeFilename } from './attachment-types.ts';
 import { senderOf, type Message, type Participant } from './conversation.ts';
 import { conversationFor } from './conversations.ts';
 import { writeMessage } from './messages.ts';
@@ -54,7 +54,7 @@ export async function uploadAttachment(deps: AttachmentDeps, actor: TenantActor,
   const id = declared?.attachmentId ?? crypto.randomUUID();
   const key = `${who.tenantId}/${id}`;
   const file = await multipartFile(upload, deps.maxBytes, () => tooLarge(deps.maxBytes));
-  const sniffed = keepHead(file.stream, SNIFF_BYTES);
+  const sniffed = keepHead(file.stream);
   const size = await deps.store.write(key, sniffed.stream).catch((err) => {
     throw file.truncated() ? tooLarge(deps.maxBytes) : err;
   });

@@ -5,8 +5,7 @@ import type { PresenceService } from '../agents/presence.ts';
 import type { Db } from '../db/database.ts';
 import { apiError } from '../http/api-error.ts';
 import { findVisitor } from '../runtime/visitors.ts';
-import { serviceCapabilities, type ServiceStatus } from '../tenants/service-capabilities.ts';
-import { requireTenant } from '../tenants/tenants.ts';
+import { serviceCapability, type ServiceStatus } from '../tenants/service-capabilities.ts';
 import { emitEvent } from '../webhooks/outbox.ts';
 import { supervises, type Conversation, type Participant } from './conversation.ts';
 import * as table from './conversation-table.ts';
@@ -84,7 +83,7 @@ export type ChatAvailability = { available: boolean; status: ServiceStatus; reas
  * at all (so a workspace without any is told it is not set up).
  */
 export async function chatAvailability(db: Db, presence: Pick<PresenceService, 'availableAgents'>, tenantId: string): Promise<ChatAvailability> {
-  const chat = (await serviceCapabilities(db, await requireTenant(db, tenantId))).find((s) => s.key === 'chat')!;
+  const chat = await serviceCapability(db, tenantId, 'chat');
   if (!chat.allowed) return { available: false, status: chat.status, ...(chat.reason && { reason: chat.reason }) };
   if (await presence.availableAgents(tenantId) > 0) return { available: true, status: 'available' };
   return await countAgents(db, tenantId) === 0
@@ -94,7 +93,7 @@ export async function chatAvailability(db: Db, presence: Pick<PresenceService, '
 
 /** Refuses a chat write when the tenant's plan or admin has chat switched off. */
 export async function requireChat(db: Db, tenantId: string): Promise<void> {
-  const chat = (await serviceCapabilities(db, await requireTenant(db, tenantId))).find((s) => s.key === 'chat')!;
+  const chat = await serviceCapability(db, tenantId, 'chat');
   if (!chat.allowed) throw apiError('FEATURE_NOT_AVAILABLE', chat.reason ?? 'Chat is not available');
 }
 

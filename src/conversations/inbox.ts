@@ -12,7 +12,7 @@ import { supervises, type AgentParticipant, type Conversation, type Message } fr
 import { canSee, conversationFor, conversationView } from './conversations.ts';
 import * as conversations from './conversation-table.ts';
 import * as facts from './fact-table.ts';
-import { messageView, sendMessage, type OutgoingMessage, type SendOutcome } from './messages.ts';
+import { messageView } from './messages.ts';
 import * as messages from './message-table.ts';
 
 export type { Assignment } from './assignment-table.ts';
@@ -67,18 +67,6 @@ export async function listInboxMessages(db: Db, agent: AgentParticipant, convers
   return { messages: page.map(messageView), ...(rows.length > limit && { nextCursor: page.at(-1)!.messageId }) };
 }
 
-/**
- * An agent's reply: idempotent on clientMessageId like the visitor's send. A conversation
- * assigned to someone else takes replies from supervisors and up only.
- */
-export async function sendAgentMessage(db: Db, actor: TenantActor, agent: AgentParticipant, conversationId: string, out: OutgoingMessage): Promise<SendOutcome> {
-  const conversation = await conversationFor(db, agent, conversationId);
-  if (conversation.assignedAgentId && conversation.assignedAgentId !== agent.accountId && !supervises(agent)) {
-    throw apiError('FORBIDDEN', 'This conversation is assigned to another agent; a supervisor may reply');
-  }
-  return sendMessage(db, actor, agent, conversationId, out);
-}
-
 export type AssignInput = { assignedAgentId?: string | null; assignedDepartmentId?: string | null; reason?: string };
 
 /**
@@ -126,12 +114,9 @@ export async function assignConversation(db: Db, actor: TenantActor, agent: Agen
   });
 }
 
-/** The latest assignment of a conversation already with this agent (or a synthetic one if it never had a history row). */
+/** The latest assignment of a conversation already with this agent: every assignee came with a history row (`reassign` writes both). */
 async function unchanged(db: Db, agent: AgentParticipant, c: conversations.StoredConversation): Promise<assignments.Assignment> {
-  return await assignments.latestOf(db, agent.tenantId, c.conversationId) ?? {
-    assignmentId: c.conversationId, conversationId: c.conversationId, clientId: agent.tenantId, assignedAgentId: agent.accountId,
-    assignedDepartmentId: c.departmentId ?? null, assignedByAgentId: null, reason: null, createdAt: c.updatedAt,
-  };
+  return (await assignments.latestOf(db, agent.tenantId, c.conversationId))!;
 }
 
 async function requireAgent(db: Db, tenantId: string, accountId: string): Promise<void> {

@@ -4,7 +4,7 @@ import type { TenantActor } from '../audit/actor.ts';
 import type { Db } from '../db/database.ts';
 import { apiError } from '../http/api-error.ts';
 import { emitEvent } from '../webhooks/outbox.ts';
-import { LIMITS, senderOf, type ConversationStatus, type Message, type MessageType, type Participant, type Sender } from './conversation.ts';
+import { LIMITS, senderOf, supervises, type ConversationStatus, type Message, type MessageType, type Participant, type Sender } from './conversation.ts';
 import { conversationFor, conversationView } from './conversations.ts';
 import * as conversations from './conversation-table.ts';
 import * as facts from './fact-table.ts';
@@ -58,6 +58,10 @@ async function appendMessage(
   trx: Knex.Transaction, actor: TenantActor, who: Participant, conversationId: string, sender: Sender, out: OutgoingMessage,
 ): Promise<SendOutcome> {
   const conversation = await conversationFor(trx, who, conversationId, { forUpdate: true });
+  // A conversation assigned to another agent takes replies from supervisors and up only.
+  if (who.kind === 'agent' && conversation.assignedAgentId && conversation.assignedAgentId !== who.accountId && !supervises(who)) {
+    throw apiError('FORBIDDEN', 'This conversation is assigned to another agent; a supervisor may reply');
+  }
   const messageType = out.messageType ?? 'text';
   const metadata = out.metadata ?? {};
   const rating = messageType === 'rating' ? Number(metadata.score) : null;

@@ -19,10 +19,7 @@ export function visitorOf(ctx: Context): Participant & { kind: 'visitor' } {
 
 /** The runtime caller as a participant: the visitor, or an agent of the tenant with its current role and department. */
 export function participantOf(ctx: Context): Participant {
-  const session = sessionOf(ctx)!;
-  return session.token.kind === 'visitor'
-    ? { kind: 'visitor', tenantId: session.tenantId, visitorId: session.token.subject }
-    : agentOf(ctx);
+  return sessionOf(ctx)?.token.kind === 'visitor' ? visitorOf(ctx) : agentOf(ctx);
 }
 
 /** The agent an agent-token request acts for (the guard read its account). */

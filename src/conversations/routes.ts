@@ -1,5 +1,4 @@
 import Router from '@koa/router';
-import type { Context } from 'koa';
 import type { RouteDeps } from '../deps.ts';
 import { inputOf, operation } from '../contract/operations.ts';
 import { apiError } from '../http/api-error.ts';
@@ -7,15 +6,13 @@ import { reply } from '../http/reply.ts';
 import { tenantActorOf } from '../http/request-actor.ts';
 import { chatLimits, runtimeLimits } from '../runtime/rate-limits.ts';
 import { allowCorsOrigin } from '../runtime/runtime-cors.ts';
-import { createRuntimeSession, runtimeTenantFor, type RuntimeCaller } from '../runtime/runtime-sessions.ts';
+import { createRuntimeSession, runtimeTenantFor, runtimeCallerOf } from '../runtime/runtime-sessions.ts';
 import { attachmentDepsOf, declareAttachment, openAttachment, uploadAttachment } from './attachments.ts';
 import { participantOf, sessionOf, visitorOf } from './participants.ts';
 import { chatAvailability, getVisitorConversation, openTicketOf, requireChat, startVisitorConversation } from './conversations.ts';
 import { conversationProblems, editProblems, sendProblems } from './message-rules.ts';
 import { deleteMessage, editMessage, sendMessage } from './messages.ts';
 import { markMessage } from './receipts.ts';
-
-const callerOf = (ctx: Context): RuntimeCaller => ({ origin: ctx.get('origin') || undefined, ip: ctx.ip });
 
 /** Visitor chat: sessions, conversations, messages, attachments and receipts. */
 export function conversationRoutes(deps: RouteDeps): Router {
@@ -37,7 +34,7 @@ export function conversationRoutes(deps: RouteDeps): Router {
       });
       return;
     }
-    const created = await createRuntimeSession(deps, sessions, body, callerOf(ctx));
+    const created = await createRuntimeSession(deps, sessions, body, runtimeCallerOf(ctx));
     allowCorsOrigin(ctx, created.origin);
     reply<'createVisitorChatSession'>(ctx, 201, { ...created.session, visitor: created.visitor, chat: await chatAvailability(deps.db, deps.presence, created.tenantId) });
   });
@@ -47,7 +44,7 @@ export function conversationRoutes(deps: RouteDeps): Router {
     let tenantId = session?.tenantId;
     if (!tenantId) {
       await sessions.bootstrap(ctx.ip);
-      const found = await runtimeTenantFor(deps, inputOf<'getVisitorChatAvailability'>(ctx).query, callerOf(ctx));
+      const found = await runtimeTenantFor(deps, inputOf<'getVisitorChatAvailability'>(ctx).query, runtimeCallerOf(ctx));
       allowCorsOrigin(ctx, found.origin);
       tenantId = found.tenantId;
     }

@@ -43,8 +43,12 @@ export function multipartFile(upload: MultipartBody, maxBytes: number, tooLarge:
   });
 }
 
-/** Passes the stream through, keeping its first `bytes` bytes for type detection. */
-export function keepHead(source: Readable, bytes: number): { stream: Readable; head: () => Buffer } {
+/** How many leading bytes a file's type is judged from (what file-type reads for the formats the areas allow). */
+const SNIFF_BYTES = 4100;
+
+/** Passes the stream through, keeping its first SNIFF_BYTES bytes for type detection. */
+export function keepHead(source: Readable): { stream: Readable; head: () => Buffer } {
+  const bytes = SNIFF_BYTES;
   const chunks: Buffer[] = [];
   let kept = 0;
   const stream = new Transform({

@@ -1,5 +1,4 @@
 import Router from '@koa/router';
-import type { Context } from 'koa';
 import type { RouteDeps } from '../deps.ts';
 import { inputOf, operation } from '../contract/operations.ts';
 import { reply } from '../http/reply.ts';
@@ -7,9 +6,7 @@ import { registerDevicePushToken, unregisterDevicePushToken, type UnregisterInpu
 import { runtimeLimits } from './rate-limits.ts';
 import { allowCorsOrigin } from './runtime-cors.ts';
 import { runtimeOf } from './runtime-guard.ts';
-import { bootstrapRuntime, createRuntimeSession, type RuntimeCaller } from './runtime-sessions.ts';
-
-const callerOf = (ctx: Context): RuntimeCaller => ({ origin: ctx.get('origin') || undefined, ip: ctx.ip });
+import { bootstrapRuntime, createRuntimeSession, runtimeCallerOf } from './runtime-sessions.ts';
 
 export function runtimeRoutes(deps: RouteDeps): Router {
   const router = new Router();
@@ -20,7 +17,7 @@ export function runtimeRoutes(deps: RouteDeps): Router {
   operation(deps, router, 'bootstrapRuntime', async (ctx) => {
     const { query } = inputOf<'bootstrapRuntime'>(ctx);
     await limits.bootstrap(ctx.ip);
-    const { origin, bootstrap } = await bootstrapRuntime(deps, query, callerOf(ctx), query.debug === true);
+    const { origin, bootstrap } = await bootstrapRuntime(deps, query, runtimeCallerOf(ctx), query.debug === true);
     allowCorsOrigin(ctx, origin);
     ctx.vary('Origin');
     // Answered on every page view: browsers and CDNs may reuse it briefly; diagnostics never.
@@ -30,7 +27,7 @@ export function runtimeRoutes(deps: RouteDeps): Router {
 
   operation(deps, router, 'createRuntimeSession', async (ctx) => {
     const { body } = inputOf<'createRuntimeSession'>(ctx);
-    const { origin, session } = await createRuntimeSession(deps, limits, body, callerOf(ctx));
+    const { origin, session } = await createRuntimeSession(deps, limits, body, runtimeCallerOf(ctx));
     allowCorsOrigin(ctx, origin);
     ctx.set('Cache-Control', 'no-store');
     reply<'createRuntimeSession'>(ctx, 201, session);

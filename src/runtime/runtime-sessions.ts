@@ -1,3 +1,4 @@
+import type { Context } from 'koa';
 import { hasReadyKnowledge } from '../ai/readiness.ts';
 import type { AppDeps } from '../deps.ts';
 import { apiError } from '../http/api-error.ts';
@@ -18,6 +19,8 @@ type Deps = Pick<AppDeps, 'db' | 'keys' | 'config'>;
 export type RuntimeEntry = { slug?: string; apiKey?: string };
 /** Where the request comes from: the browser's Origin (absent for native apps) and the client address. */
 export type RuntimeCaller = { origin?: string; ip: string };
+
+export const runtimeCallerOf = (ctx: Context): RuntimeCaller => ({ origin: ctx.get('origin') || undefined, ip: ctx.ip });
 
 async function resolveTenant(deps: Deps, entry: RuntimeEntry): Promise<RuntimeTenant> {
   if (!entry.slug && !entry.apiKey) throw apiError('VALIDATION_FAILED', 'Name the workspace with "slug" or with the public widget key "apiKey"');

@@ -1,7 +1,9 @@
 import type { Db } from '../db/database.ts';
 import { hasReadyKnowledge } from '../ai/readiness.ts';
+import { apiError } from '../http/api-error.ts';
 import { planFeatures } from '../plans/plan-catalog.ts';
 import type { Tenant } from './tenant.ts';
+import { findTenantById } from './tenant-table.ts';
 
 export type ServiceKey = 'chat' | 'voice_call' | 'video_call' | 'ai_chat' | 'ai_voice' | 'ai_video';
 export type ServiceStatus = 'available' | 'disabled_by_admin' | 'not_in_plan' | 'not_configured' | 'ai_not_ready' | 'beta';
@@ -40,6 +42,19 @@ export async function serviceCapabilities(db: Db, tenant: Tenant, options: { rea
   return capabilitiesOf(tenant, await planFeatures(db, tenant.planId), {
     knowledgeReady: await hasReadyKnowledge(db, tenant.id), realtimeConfigured: options.realtimeConfigured ?? false,
   });
+}
+
+/**
+ * One service of a tenant, for a check before using it: reads the tenant and its plan, and
+ * knowledge readiness only when the service needs it (AI chat), not on every chat or call.
+ */
+export async function serviceCapability(db: Db, tenantId: string, key: ServiceKey, options: { realtimeConfigured?: boolean } = {}): Promise<ServiceCapability> {
+  const tenant = await findTenantById(db, tenantId);
+  if (!tenant) throw apiError('NOT_FOUND', 'Tenant not found');
+  const needs = SERVICES.find((s) => s.key === key)!.needs;
+  const knowledgeReady = needs === 'knowledge' && await hasReadyKnowledge(db, tenant.id);
+  const all = capabilitiesOf(tenant, await planFeatures(db, tenant.planId), { knowledgeReady, realtimeConfigured: options.realtimeConfigured ?? false });
+  return all.find((s) => s.key === key)!;
 }
 
 /** The same, from plan features and AI readiness already read (the runtime reads them with the tenant). */

@@ -5,10 +5,8 @@ import { expectContract } from '../support/contract.ts';
 import { workspaceAuth } from '../support/dashboard-sessions.ts';
 import { startSiblingApp } from '../support/sibling-app.ts';
 import { useTestApp, type TestResponse } from '../support/test-app.ts';
-import { agentTokenOf, chatTenant, SESSION_HEADER, visitorOf } from './chat-support.ts';
+import { agentTokenOf, chatTenant, PNG, SESSION_HEADER, visitorOf } from './chat-support.ts';
 
-/** The smallest valid PNG (1×1, transparent). */
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 
 describe('Agent inbox', () => {
   const app = useTestApp();

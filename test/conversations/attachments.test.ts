@@ -4,10 +4,8 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { expectContract } from '../support/contract.ts';
 import { useTestApp } from '../support/test-app.ts';
-import { agentTokenOf, chatTenant, SESSION_HEADER, visitorOf } from './chat-support.ts';
+import { agentTokenOf, chatTenant, PNG, SESSION_HEADER, visitorOf } from './chat-support.ts';
 
-/** The smallest valid PNG (1×1, transparent). */
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 /** The start of a Windows executable ("MZ" header and DOS stub). */
 const EXE = Buffer.concat([Buffer.from('4d5a90000300000004000000ffff0000b800000000000000400000000000000000000000', 'hex'), Buffer.alloc(200), Buffer.from('This program cannot be run in DOS mode.')]);
 const SVG = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>');

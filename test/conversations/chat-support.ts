@@ -2,6 +2,9 @@ import type { TestApp, TestResponse } from '../support/test-app.ts';
 
 export const SESSION_HEADER = 'x-ringnity-sdk-session';
 
+/** The smallest valid PNG (1×1, transparent). */
+export const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+
 /** A visitor of a tenant, with its session and calls against visitor chat. */
 export async function visitorOf(app: TestApp, slug: string, body: Record<string, unknown> = {}) {
   const res = await app.request('/api/chat/visitor/sessions', { method: 'POST', json: { slug, ...body } });
