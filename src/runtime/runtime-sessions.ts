@@ -53,8 +53,10 @@ export async function bootstrapRuntime(deps: Deps, entry: RuntimeEntry, caller: 
   const runtime = await resolveTenant(deps, entry);
   const origin = allowedOrigin(caller.origin, runtime);
   const { tenant } = runtime;
+  // Knowledge readiness is a second read, made only where AI chat could be offered at all.
+  const aiChatOn = runtime.features.has('ai_chat') && tenant.serviceEnablement.ai_chat !== false;
   const all = capabilitiesOf(tenant, runtime.features, {
-    knowledgeReady: await hasReadyKnowledge(deps.db, tenant.id), realtimeConfigured: Boolean(deps.config.ai.realtimeUrl),
+    knowledgeReady: aiChatOn && await hasReadyKnowledge(deps.db, tenant.id), realtimeConfigured: Boolean(deps.config.ai.realtimeUrl),
   });
   // Why a service is blocked is developer diagnostics: only with debug=true.
   const services = debug ? all : all.map(({ reason: _reason, ...service }) => service);
