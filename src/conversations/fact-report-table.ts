@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import { bucketBindings, messageDaysSql } from './message-bucket-table.ts';
 
 /** What a report asks of the chat side: a half-open range of instants, its local days in the zone, maybe one agent. */
 export type ReportRange = { start: Date; end: Date; timeZone: string; firstDay: string; lastDay: string; agentId?: string };
@@ -25,18 +26,17 @@ export type ChatAgentRow = { agentId: string; conversationsAssigned: number; rat
 
 const bindings = (tenantId: string, r: ReportRange) => ({
   tenant: tenantId, start: r.start.toISOString(), end: r.end.toISOString(), zone: r.timeZone, first: r.firstDay, last: r.lastDay,
-  agent: r.agentId ?? null,
+  agent: r.agentId ?? null, ...bucketBindings(r.start, r.end),
 });
 
 // With an agent, facts are those recorded with them and messages those they sent.
-const agentFact = (r: ReportRange, alias = '') => (r.agentId ? `AND ${alias}agent_id = :agent` : '');
-const agentMessage = (r: ReportRange) => (r.agentId ? `AND sender_type = 'agent' AND sender_id = :agent` : '');
+const agentFact = (r: ReportRange) => (r.agentId ? 'AND agent_id = :agent' : '');
 
 /**
  * The chat numbers of every local day of the range (zero days included), bucketed in the
  * tenant's zone in SQL. Only recorded facts and messages count: what a conversation is now
  * changes nothing about a period that has passed. Uses the (tenant, kind, time) fact index
- * and the (tenant, time) message index; one statement, one snapshot.
+ * and the message rollup (message-bucket-table.ts); one statement, one snapshot.
  */
 export async function chatDays(db: Db, tenantId: string, r: ReportRange): Promise<ChatDay[]> {
   const cohortKind = r.agentId ? 'assigned' : 'conversation_created';
@@ -71,11 +71,7 @@ export async function chatDays(db: Db, tenantId: string, r: ReportRange): Promis
       FROM conversation_facts
       WHERE tenant_id = :tenant AND kind = 'rating' AND occurred_at >= :start AND occurred_at < :end ${agentFact(r)}
       GROUP BY 1
-    ), message_days AS (
-      SELECT (created_at AT TIME ZONE :zone)::date AS day, count(*) AS messages,
-        count(*) FILTER (WHERE sender_type = 'agent') AS agent_messages, count(*) FILTER (WHERE sender_type = 'visitor') AS visitor_messages
-      FROM messages WHERE tenant_id = :tenant AND created_at >= :start AND created_at < :end ${agentMessage(r)}
-      GROUP BY 1
+    ), message_days AS (${messageDaysSql(r.agentId !== undefined)}
     )
     SELECT to_char(d.day, 'YYYY-MM-DD') AS date,
       coalesce(c.conversations, 0)::int AS conversations, coalesce(c.cohort_resolved, 0)::int AS cohort_resolved,

@@ -291,6 +291,72 @@ describe('Reports', () => {
     });
   });
 
+  describe('message counts', () => {
+    // A deterministic spread of instants and ranges (a linear congruential sequence), so a failure repeats.
+    const sequence = (seed: number) => () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+    const QUARTER = 900_000;
+
+    it('counts exactly for any range: whole quarter hours from the rollup, the edges message by message', async () => {
+      const tenant = await zonedTenant(app, 'Asia/Kathmandu'); // +05:45: local midnight is 18:15 UTC
+      const h = historyOf(app, tenant.id);
+      const [ana, ben] = [await app.seed.account(tenant.id, { role: 'agent' }), await app.seed.account(tenant.id, { role: 'agent' })];
+      const base = Date.parse('2024-06-01T17:00:00Z');
+      const conversations = [await h.conversation(new Date(base).toISOString()), await h.conversation(new Date(base).toISOString())];
+      const random = sequence(7);
+      const midnight = base + 5 * QUARTER;
+      const instants = [base, base + 1, midnight - 1, midnight, midnight + 1, base + 4 * QUARTER - 1,
+        ...Array.from({ length: 40 }, () => base + Math.floor(random() * 12 * QUARTER))];
+      const senders = ['visitor', ana.id, ben.id, 'system'] as const;
+      const written = instants.map((at, i) => ({ at, sender: senders[i % senders.length], conversationId: conversations[i % 2] }));
+      const [single, together] = [written.slice(0, 30), written.slice(30)];
+      for (const m of single) {
+        const type = m.sender === 'visitor' || m.sender === 'system' ? m.sender : 'agent';
+        await h.message(m.conversationId, type, new Date(m.at).toISOString(), type === 'agent' ? m.sender : undefined);
+      }
+      // Several messages of several buckets and conversations in one statement.
+      await app.deps.db('messages').insert(together.map((m, i) => ({
+        id: crypto.randomUUID(), tenant_id: tenant.id, conversation_id: m.conversationId, seq: String(1000 + i),
+        sender_type: m.sender === 'visitor' || m.sender === 'system' ? m.sender : 'agent', sender_id: m.sender === 'visitor' ? crypto.randomUUID() : m.sender === 'system' ? null : m.sender,
+        message_type: m.sender === 'system' ? 'system' : 'text', body: 'x', created_at: new Date(m.at).toISOString(),
+      })));
+      const get = await serverReports(app, tenant.id);
+      const expected = (start: number, end: number, agentId?: string) => {
+        const inRange = written.filter((m) => m.at >= start && m.at < end && (!agentId || m.sender === agentId));
+        return {
+          totalMessages: inRange.length, agentMessages: inRange.filter((m) => m.sender === ana.id || m.sender === ben.id).length,
+          visitorMessages: inRange.filter((m) => m.sender === 'visitor').length,
+        };
+      };
+      for (let i = 0; i < 12; i++) {
+        const [a, b] = [base - QUARTER + Math.floor(random() * 14 * QUARTER), base - QUARTER + Math.floor(random() * 14 * QUARTER)];
+        const [start, end] = [Math.min(a, b), Math.max(a, b)];
+        const agentId = i % 3 === 0 ? ana.id : undefined;
+        const res = await get('summary', custom(new Date(start).toISOString(), new Date(end).toISOString(), agentId ? { agentId } : {}));
+        expect(res.status, res.text).to.equal(200);
+        const { totalMessages, agentMessages, visitorMessages } = res.body.data.summary;
+        expect({ totalMessages, agentMessages, visitorMessages }, `${new Date(start).toISOString()} – ${new Date(end).toISOString()}`)
+          .to.deep.equal(expected(start, end, agentId));
+      }
+      const days = (await get('timeseries', custom('2024-06-01', '2024-06-02'))).body.data.timeseries;
+      expect(byDate(days, 'messages')).to.deep.equal({
+        '2024-06-01': written.filter((m) => m.at < midnight).length, '2024-06-02': written.filter((m) => m.at >= midnight).length,
+      });
+    });
+
+    it('loses no count when many messages of one tenant are sent at once', async () => {
+      const tenant = await zonedTenant(app, 'UTC');
+      const { visitorOf } = await import('../conversations/chat-support.ts');
+      const visitors = await Promise.all(Array.from({ length: 4 }, () => visitorOf(app, tenant.slug)));
+      const conversations = await Promise.all(visitors.map(async (v) => ({ v, id: (await v.conversation()).conversationId })));
+      const sends = await Promise.all(conversations.flatMap(({ v, id }) => Array.from({ length: 5 }, (_, i) => v.send(id, { body: `m${i}` }))));
+      expect(sends.map((r) => r.status)).to.deep.equal(sends.map(() => 201));
+      const { summary } = (await (await serverReports(app, tenant.id))('summary', { period: 'today' })).body.data;
+      expect(summary).to.include({ totalMessages: 20, visitorMessages: 20 });
+      const stored = await app.deps.db('message_buckets').where({ tenant_id: tenant.id }).sum({ n: 'messages' }).first();
+      expect(Number(stored?.n)).to.equal(20);
+    });
+  });
+
   describe('export', () => {
     async function exportable() {
       const tenant = await zonedTenant(app, 'UTC');
