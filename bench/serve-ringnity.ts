@@ -13,8 +13,10 @@ import { BENCH_SCOPES, CALLBACK } from './scenarios.ts';
 
 // A fixed port, because the issuer (and so discovery) names it.
 // The runtime's and chat's per-address and per-visitor limits would stop a load generator: lifted here.
+// OIDC_TOKEN_CACHE_SIZE passes through, so `OIDC_TOKEN_CACHE_SIZE=0 npm run bench` measures without the cache.
 const config = loadConfig({
   NODE_ENV: 'development', PORT: String(await freePort()), DATABASE_URL: process.env.BENCH_DATABASE_URL!, LOG_LEVEL: 'warn',
+  OIDC_TOKEN_CACHE_SIZE: process.env.OIDC_TOKEN_CACHE_SIZE,
   SDK_SESSIONS_PER_IP_PER_MINUTE: '100000000', SDK_SESSIONS_PER_TENANT_PER_MINUTE: '100000000', SDK_BOOTSTRAPS_PER_IP_PER_MINUTE: '100000000',
   CHAT_MESSAGES_PER_VISITOR_PER_MINUTE: '100000000', CHAT_MESSAGES_PER_IP_PER_MINUTE: '100000000', CHAT_CONVERSATIONS_PER_IP_PER_MINUTE: '100000000',
 });

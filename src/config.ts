@@ -13,6 +13,8 @@ export type Config = Readonly<{
   databaseUrl: string | undefined;
   /** PostgreSQL: how long one query may take before the server cancels it and the client gives up on the connection; 0 = unbounded. */
   databaseQueryTimeoutMs: number;
+  /** Access tokens whose reads each process keeps for userinfo (README "Login with Ringnity"); 0 = none. */
+  oidcTokenCacheSize: number;
   dataDir: string;
   logLevel: LogLevel;
   trustProxy: boolean;
@@ -113,6 +115,7 @@ export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
   const databaseQueryTimeoutMs = readQueryTimeout(env.DATABASE_QUERY_TIMEOUT_MS, problems);
+  const oidcTokenCacheSize = readCacheSize(env.OIDC_TOKEN_CACHE_SIZE, problems);
 
   const logLevel = (env.LOG_LEVEL || defaults.logLevel) as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")`);
@@ -178,6 +181,7 @@ export function loadConfig(env: Env = process.env): Config {
     issuer,
     databaseUrl,
     databaseQueryTimeoutMs,
+    oidcTokenCacheSize,
     dataDir: path.resolve(env.DATA_DIR || 'data'),
     logLevel,
     trustProxy,
@@ -287,6 +291,19 @@ function readQueryTimeout(value: string | undefined, problems: string[]): number
     return DEFAULT_QUERY_TIMEOUT_MS;
   }
   return ms;
+}
+
+/** How many access tokens' reads the cache keeps unless OIDC_TOKEN_CACHE_SIZE says otherwise; 0 turns it off. */
+const DEFAULT_TOKEN_CACHE_SIZE = 10_000;
+
+function readCacheSize(value: string | undefined, problems: string[]): number {
+  if (value === undefined || value === '') return DEFAULT_TOKEN_CACHE_SIZE;
+  const size = Number(value);
+  if (!Number.isInteger(size) || size < 0) {
+    problems.push(`OIDC_TOKEN_CACHE_SIZE must be 0 (off) or a positive integer (got "${value}")`);
+    return DEFAULT_TOKEN_CACHE_SIZE;
+  }
+  return size;
 }
 
 function readBoolean(name: string, value: string | undefined, fallback: boolean, problems: string[]): boolean {

@@ -7,6 +7,7 @@ import type { KeyStore } from './keys/signing-keys.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './monitoring/metrics.ts';
 import type { PresenceService } from './agents/presence.ts';
+import type { TokenContextCache } from './identity/token-context-cache.ts';
 
 /** What every area's routes and services are built from: passed as plain arguments, no container. */
 export type AppDeps = {
@@ -22,6 +23,8 @@ export type AppDeps = {
   metrics: Metrics;
   /** Agents' presence, with this process's heartbeat throttle. */
   presence: PresenceService;
+  /** Access tokens' reads kept across this process's userinfo requests, dropped on the database's change notifications. */
+  tokenContexts: TokenContextCache;
 };
 
 /** What route factories get: the app's dependencies and how the contract's security schemes are checked. */

@@ -10,16 +10,19 @@ import { createKeyStore } from './keys/signing-keys.ts';
 import { createPasswordChecker } from './accounts/password-check.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics } from './monitoring/metrics.ts';
-import { startDeliveryWorker, type DeliveryWorker } from './webhooks/delivery-worker.ts';
-import { startRingSweeper, type RingSweeper } from './calls/ring-sweeper.ts';
-import { startIngestWorker, type IngestWorker } from './ai/ingest-worker.ts';
+import { startDeliveryWorker } from './webhooks/delivery-worker.ts';
+import { startRingSweeper } from './calls/ring-sweeper.ts';
+import { startIngestWorker } from './ai/ingest-worker.ts';
 import { knowledgeDepsOf } from './ai/knowledge.ts';
 import { presenceService } from './agents/presence.ts';
+import { startTokenContextCache } from './identity/token-context-cache.ts';
 
 export type RunningServer = {
   url: string;
   port: number;
   backend: Database['backend'];
+  /** The database it runs on, as it was given or opened (a second app on the same one is given this). */
+  database: Database;
   server: Server;
   deps: AppDeps;
   /** How the contract's security schemes are checked (what every operation's guard comes from). */
@@ -28,17 +31,24 @@ export type RunningServer = {
   stop(): Promise<void>;
 };
 
+/** What runs beside the requests until stop(): the change listener, the workers. */
+type Background = { stop(): Promise<void> };
+
 /** config → database → migrations → app → listen. */
 export async function startServer(config: Config, logger: Logger, options: { database?: Database } = {}): Promise<RunningServer> {
   const database = options.database ?? await openDatabase(config, logger);
+  const background: Background[] = [];
   try {
     const applied = await migrate(database.db);
     if (applied.length) logger.info({ migrations: applied }, 'database migrated');
     const metrics = createMetrics(database.db);
+    // Listening from here on; it serves nothing from memory until LISTEN is in place.
+    const tokenContexts = startTokenContextCache(database, { maxEntries: config.oidcTokenCacheSize, logger });
+    background.push(tokenContexts);
     const deps: AppDeps = {
       config, db: database.db, logger, contract: loadContract(), keys: createKeyStore(database.db),
       checkPassword: createPasswordChecker(config.argon2, { onRefused: metrics.loginRefused }), metrics,
-      presence: presenceService(database.db, config.chat.presenceWindowSeconds),
+      presence: presenceService(database.db, config.chat.presenceWindowSeconds), tokenContexts,
     };
     await deps.keys.get(); // a fresh database gets its first signing key before any request
     const { koa: app, schemes } = await createApp(deps);
@@ -55,19 +65,22 @@ export async function startServer(config: Config, logger: Logger, options: { dat
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     // Every process delivers webhooks; started once the server is up, stopped before the database closes.
-    const worker = startDeliveryWorker({ db: database.db, logger, settings: config.webhooks });
-    const sweeper = startRingSweeper({ db: database.db, logger, ringTimeoutSeconds: config.chat.ringTimeoutSeconds });
-    const ingest = startIngestWorker({ ...knowledgeDepsOf(database.db, config), db: database.db, logger });
+    background.push(
+      startDeliveryWorker({ db: database.db, logger, settings: config.webhooks }),
+      startRingSweeper({ db: database.db, logger, ringTimeoutSeconds: config.chat.ringTimeoutSeconds }),
+      startIngestWorker({ ...knowledgeDepsOf(database.db, config), db: database.db, logger }),
+    );
     return {
-      url: `http://localhost:${port}`, port, backend: database.backend, server, deps, schemes, stop: () => stop(server, database, [worker, sweeper, ingest]),
+      url: `http://localhost:${port}`, port, backend: database.backend, database, server, deps, schemes, stop: () => stop(server, database, background),
     };
   } catch (err) {
+    await Promise.all(background.map((task) => task.stop()));
     await database.close();
     throw err;
   }
 }
 
-async function stop(server: Server, database: Database, background: (DeliveryWorker | RingSweeper | IngestWorker)[]): Promise<void> {
+async function stop(server: Server, database: Database, background: Background[]): Promise<void> {
   await Promise.all([
     new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -85,4 +85,18 @@ describe('configuration', () => {
       }
     });
   });
+
+  describe('access token cache', () => {
+    it('keeps 10,000 tokens by default, any other count, or none with 0', () => {
+      expect(loadConfig({ NODE_ENV: 'test' }).oidcTokenCacheSize).to.equal(10_000);
+      expect(loadConfig({ NODE_ENV: 'test', OIDC_TOKEN_CACHE_SIZE: '500' }).oidcTokenCacheSize).to.equal(500);
+      expect(loadConfig({ NODE_ENV: 'test', OIDC_TOKEN_CACHE_SIZE: '0' }).oidcTokenCacheSize).to.equal(0);
+    });
+
+    it('refuses a negative or fractional size, or no number', () => {
+      for (const value of ['-1', '1.5', 'off']) {
+        expect(refused({ NODE_ENV: 'test', OIDC_TOKEN_CACHE_SIZE: value }).message).to.match(/OIDC_TOKEN_CACHE_SIZE must be 0 \(off\) or a positive integer/);
+      }
+    });
+  });
 });

@@ -8,11 +8,18 @@ import { DEFAULT_QUERY_TIMEOUT_MS, type Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { QUERY_READ_TIMEOUT } from './errors.ts';
+import { listenOnPglite, listenOnPostgres, type Listening, type NotificationHandlers } from './notifications.ts';
 
 /** A knex instance or a transaction: services accept either, so callers can compose them. */
 export type Db = Knex | Knex.Transaction;
 
-export type Database = { db: Knex; backend: 'postgres' | 'pglite'; close(): Promise<void> };
+export type Database = {
+  db: Knex;
+  backend: 'postgres' | 'pglite';
+  /** Subscribes to a NOTIFY channel (notifications.ts); close the subscription before the database. */
+  listen(channel: string, handlers: NotificationHandlers): Listening;
+  close(): Promise<void>;
+};
 
 /** knex's own warnings (e.g. "Acquire connection error" during an outage) go to our log, not the console. */
 const knexLog = (logger?: Logger): Knex.Config['log'] => logger && {
@@ -26,8 +33,8 @@ type DatabaseSettings = Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<C
 
 export async function openDatabase(config: DatabaseSettings, logger?: Logger): Promise<Database> {
   return config.databaseUrl
-    ? openPostgres(config.databaseUrl, config.databaseQueryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS, knexLog(logger))
-    : openPglite(config.dataDir, knexLog(logger));
+    ? openPostgres(config.databaseUrl, config.databaseQueryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS, logger)
+    : openPglite(config.dataDir, logger);
 }
 
 /**
@@ -52,15 +59,16 @@ const IDLE_IN_TRANSACTION_MS = 10_000;
 /** TCP keepalive probes on idle pooled connections, so the operating system also notices a peer that is gone. */
 const KEEPALIVE_DELAY_MS = 10_000;
 
-function openPostgres(url: string, queryTimeoutMs: number, log: Knex.Config['log']): Database {
+function openPostgres(url: string, queryTimeoutMs: number, logger?: Logger): Database {
   const db = knex({
     client: 'pg',
-    log,
+    log: knexLog(logger),
     connection: { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, ...queryBounds(queryTimeoutMs) } as Knex.PgConnectionConfig,
     pool: { min: 0, max: 10, afterCreate: closeWhenSilent },
     acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
   });
-  return { db, backend: 'postgres', close: () => db.destroy() };
+  const listener = { url, connectTimeoutMs: CONNECT_TIMEOUT_MS, keepAliveDelayMs: KEEPALIVE_DELAY_MS };
+  return { db, backend: 'postgres', listen: (channel, handlers) => listenOnPostgres(listener, channel, handlers, logger), close: () => db.destroy() };
 }
 
 /**
@@ -94,16 +102,17 @@ function closeWhenSilent(connection: pg.Client, done: (err: Error | null, connec
   done(null, connection);
 }
 
-async function openPglite(dataDir: string, log: Knex.Config['log']): Promise<Database> {
+async function openPglite(dataDir: string, logger?: Logger): Promise<Database> {
   mkdirSync(dataDir, { recursive: true });
   const unlock = lockDataDir(dataDir);
   try {
     // The database lives in a subfolder: initdb wants an empty directory, and the lock file sits beside it.
     const pglite = await PGlite.create(path.join(dataDir, 'pglite'));
-    const db = knex({ client: ClientPGLite as unknown as typeof Knex.Client, connection: { pglite } as Knex.StaticConnectionConfig, log });
+    const db = knex({ client: ClientPGLite as unknown as typeof Knex.Client, connection: { pglite } as Knex.StaticConnectionConfig, log: knexLog(logger) });
     return {
       db,
       backend: 'pglite',
+      listen: (channel, handlers) => listenOnPglite(pglite, db, channel, handlers, logger),
       async close() {
         await db.destroy();
         unlock();

@@ -6,7 +6,8 @@ import { clientMetadata } from './client-metadata.ts';
 import { unlessDatabaseDown } from './oauth-errors.ts';
 import * as payloads from './oidc-payload-table.ts';
 import { REFRESH_RETRY_GRACE_SECONDS } from './refresh-retry.ts';
-import { foundKey, recall, type RequestScopes } from './request-scope.ts';
+import { foundByUidKey, foundKey, recall, type RequestScopes } from './request-scope.ts';
+import type { TokenContextCache } from './token-context-cache.ts';
 import { CONTEXT_TYPES, presentedArtifact, readTokenContext } from './token-context.ts';
 import { consumeLost } from './token-writes.ts';
 
@@ -15,10 +16,11 @@ import { consumeLost } from './token-writes.ts';
  * the `oauth_clients` registry on each lookup (the provider caches the built client by a
  * hash of its metadata, so a dashboard change is seen by the next request in every process).
  * Inside a provider request the first token lookup also reads what the next ones will ask
- * for, and a token grant's writes are held and committed together (request-scope.ts).
+ * for (an access token's possibly from `cache`), and a token grant's writes are held and
+ * committed together (request-scope.ts).
  */
-export function createAdapterFactory(db: Db, scopes: RequestScopes): (name: string) => Adapter {
-  return (name) => (name === 'Client' ? clientAdapter(db, scopes) : payloadAdapter(db, scopes, name));
+export function createAdapterFactory(db: Db, scopes: RequestScopes, cache: TokenContextCache): (name: string) => Adapter {
+  return (name) => (name === 'Client' ? clientAdapter(db, scopes, cache) : payloadAdapter(db, scopes, cache, name));
 }
 
 /**
@@ -27,26 +29,33 @@ export function createAdapterFactory(db: Db, scopes: RequestScopes): (name: stri
  */
 const lookup = <T>(key: string, find: () => Promise<T>) => (hasControlCharacter(key) ? Promise.resolve(undefined) : unlessDatabaseDown(find));
 
-function payloadAdapter(db: Db, scopes: RequestScopes, type: string): Adapter {
+function payloadAdapter(db: Db, scopes: RequestScopes, cache: TokenContextCache, type: string): Adapter {
   const findOne = type === 'RefreshToken'
     ? (id: string) => payloads.findRefreshToken(db, id, REFRESH_RETRY_GRACE_SECONDS)
     : (id: string) => payloads.findPayload(db, type, id);
   const find = (id: string) => {
     const scope = scopes.current();
-    return recall(scope, foundKey(type, id), () => (scope && CONTEXT_TYPES.has(type) ? readTokenContext(db, scope, { type, id }) : findOne(id)));
+    return recall(scope, foundKey(type, id), () => (scope && CONTEXT_TYPES.has(type) ? readTokenContext(db, cache, scope, { type, id }) : findOne(id)));
   };
   /** What this request read of an artifact is out of date once it is written; a grant's revocation outdates all of it. */
-  const written = (id: string) => scopes.current()?.found.delete(foundKey(type, id));
+  const written = (id: string, uid?: string) => {
+    scopes.current()?.found.delete(foundKey(type, id));
+    if (uid) scopes.current()?.found.delete(foundByUidKey(type, uid));
+  };
   const forgetAll = () => scopes.current()?.found.clear();
+  // This process's next request sees its own change at once; other processes hear of it from
+  // the database (migration 057), and this one too, a moment later.
+  const changed = (id: string) => cache.invalidate(foundKey(type, id));
   return {
     async upsert(id, payload, expiresIn) {
-      written(id);
+      written(id, payload.uid);
       const held = scopes.current()?.held;
       if (held) held.push({ kind: 'upsert', type, id, payload: payload as payloads.OidcPayload, expiresIn });
       else await unlessDatabaseDown(() => payloads.upsertPayload(db, type, id, payload as payloads.OidcPayload, expiresIn));
+      changed(id);
     },
     find: (id) => lookup(id, () => find(id)) as Promise<AdapterPayload | undefined>,
-    findByUid: (uid) => lookup(uid, () => payloads.findPayloadByUid(db, type, uid)) as Promise<AdapterPayload | undefined>,
+    findByUid: (uid) => lookup(uid, () => recall(scopes.current(), foundByUidKey(type, uid), () => payloads.findPayloadByUid(db, type, uid))) as Promise<AdapterPayload | undefined>,
     findByUserCode: (code) => lookup(code, () => payloads.findPayloadByUserCode(db, type, code)) as Promise<AdapterPayload | undefined>,
     async consume(id) {
       written(id);
@@ -57,15 +66,17 @@ function payloadAdapter(db: Db, scopes: RequestScopes, type: string): Adapter {
     async destroy(id) {
       written(id);
       await unlessDatabaseDown(() => payloads.destroyPayload(db, type, id));
+      changed(id);
     },
     async revokeByGrantId(grantId) {
       forgetAll();
       await unlessDatabaseDown(() => payloads.destroyPayloadsByGrantId(db, type, grantId));
+      cache.invalidate(foundKey('Grant', grantId));
     },
   };
 }
 
-function clientAdapter(db: Db, scopes: RequestScopes): Adapter {
+function clientAdapter(db: Db, scopes: RequestScopes, cache: TokenContextCache): Adapter {
   const readOnly = async () => {
     throw new Error('OAuth clients are managed through the registry, not through oidc-provider');
   };
@@ -80,7 +91,7 @@ function clientAdapter(db: Db, scopes: RequestScopes): Adapter {
       return lookup(clientId, () => recall(scope, foundKey('Client', clientId), async () => {
         if (!presented) return findClient(clientId);
         // A token request: the client, the code or refresh token and what it names, at once.
-        await readTokenContext(db, scope!, { ...presented, clientId });
+        await readTokenContext(db, cache, scope!, { ...presented, clientId });
         return recall(scope, foundKey('Client', clientId), () => findClient(clientId));
       })) as Promise<AdapterPayload | undefined>;
     },

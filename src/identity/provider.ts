@@ -13,6 +13,7 @@ import { findConsent } from './consents.ts';
 import { unlessDatabaseDown } from './oauth-errors.ts';
 import { rotatesRefreshToken, withRefreshRetry } from './refresh-retry.ts';
 import { createRequestScopes, type RequestScopes } from './request-scope.ts';
+import type { TokenContextCache } from './token-context-cache.ts';
 import { committingWrites } from './token-writes.ts';
 import { AVAILABLE_SCOPES, SCOPE_CATALOG, SCOPE_CLAIMS } from '../oauth-clients/scopes.ts';
 import type { Keyring } from '../keys/signing-keys.ts';
@@ -44,7 +45,11 @@ export const TTL = {
   Grant: 365 * DAY,
 } as const;
 
-type ProviderDeps = { config: Config; db: Db; logger: Logger; metrics: Pick<Metrics, 'tokenIssued'>; recordClientUse: ReturnType<typeof clientUseRecorder> };
+type ProviderDeps = {
+  config: Config; db: Db; logger: Logger; metrics: Pick<Metrics, 'tokenIssued'>; recordClientUse: ReturnType<typeof clientUseRecorder>;
+  /** Outlives provider rebuilds (key rotations), like the process it belongs to. */
+  tokenContexts: TokenContextCache;
+};
 /** A built client: oidc-provider keeps extra metadata (EXTRA_CLIENT_METADATA) under its snake_case name. */
 type ClientExtras = { tenant_id?: string; require_pkce?: boolean; clientAuthMethod: string; clientId: string };
 
@@ -123,10 +128,10 @@ async function postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void> {
   await renderView(ctx as any, 'logged-out', { clientName: ctx.oidc.client?.clientName ?? null });
 }
 
-export function providerConfiguration({ db }: ProviderDeps, keyring: Keyring, cookieKeys: string[], scopes: RequestScopes): Configuration {
+export function providerConfiguration({ db, tokenContexts }: ProviderDeps, keyring: Keyring, cookieKeys: string[], scopes: RequestScopes): Configuration {
   const ttl = (seconds: number) => () => seconds;
   return {
-    adapter: createAdapterFactory(db, scopes),
+    adapter: createAdapterFactory(db, scopes, tokenContexts),
     jwks: { keys: keyring.privateJwks as any },
     findAccount: accountFinder(db, scopes) as Configuration['findAccount'],
     // Every catalog scope is known to the provider, so a planned scope a client isn't allowed

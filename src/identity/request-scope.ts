@@ -11,7 +11,9 @@ export type HeldWrite =
  * What one provider request has read so far, and the writes it holds back. oidc-provider asks
  * its adapter for the token, then the client, the account and the grant, one by one; the first
  * lookup reads them all in one query (token-context.ts) and the rest are answered from here.
- * Nothing outlives the request, so nothing here can be stale for longer than one request is.
+ * Nothing outlives the request, so nothing here can be stale for longer than one request is,
+ * except what an access token's read brought from the cross-request cache, which is stale by at
+ * most its bound (token-context-cache.ts).
  */
 export type RequestScope = {
   readonly ctx: KoaContextWithOIDC;
@@ -36,6 +38,9 @@ export function createRequestScopes(): RequestScopes {
 }
 
 export const foundKey = (model: string, id: string) => `${model}:${id}`;
+
+/** The key of a lookup by uid (a session, as a session-bound token's use checks it). */
+export const foundByUidKey = (model: string, uid: string) => `${model}:uid:${uid}`;
 
 /** The answer this request already read for `key` (token-context.ts), else `load`ed from the database. */
 export function recall<T>(scope: RequestScope | undefined, key: string, load: () => Promise<T>): Promise<T> {

@@ -14,6 +14,11 @@ export type TokenContext = {
   client?: { clientId: string; entry: OAuthClientWithSecret | undefined };
   /** Present when the token names an account: it with its tenant, or undefined. */
   account?: { id: string; entry: AccountInTenant | undefined };
+  /**
+   * Present when the token expires with its browser session (oidc-provider's expiresWithSession:
+   * every use checks the session by uid): the session's id and payload, or undefined when gone.
+   */
+  session?: { uid: string; found: { id: string; payload: OidcPayload | undefined } | undefined };
 };
 
 type ContextRow = {
@@ -25,16 +30,19 @@ type ContextRow = {
   account_key: string | null; a_id: string | null; a_tenant_id: string; a_role: Role; a_username: string; a_email: string | null;
   a_email_verified: boolean; a_name: string; a_department_id: string | null; a_active: boolean; a_created_at: Date; a_updated_at: Date;
   t_slug: string; t_active: boolean; t_timezone: string;
+  session_uid: string | null; s_id: string | null; s_payload: OidcPayload | null; s_expires_at: Date | null;
 };
 
 /**
  * One round trip for what oidc-provider otherwise asks for one by one: the token, its grant,
  * the client (the one the request authenticates as, else the token's), and the account with
  * its tenant. An interaction being resumed names them in its request and results instead:
- * the client asked for, the account that signed in, the grant consent saved. The registry, account and tenant rows are only read here, as the columns their
- * own table modules select; those modules alone write them. A refresh token recently rotated
- * reads as not consumed within the retry grace, exactly as findRefreshToken does. Named
- * columns, not `*`, so a migration adding a column can't break the prepared plan.
+ * the client asked for, the account that signed in, the grant consent saved. A token or code
+ * that expires with its session also names the session, which each use of it checks. The
+ * registry, account and tenant rows are only read here, as the columns their own table modules
+ * select; those modules alone write them. A refresh token recently rotated reads as not
+ * consumed within the retry grace, exactly as findRefreshToken does. Named columns, not `*`,
+ * so a migration adding a column can't break the prepared plan.
  */
 const SELECT_CONTEXT = `
   select t.payload as token_payload, t.expires_at as token_expires_at,
@@ -48,18 +56,21 @@ const SELECT_CONTEXT = `
     named.account_id as account_key,
     a.id as a_id, a.tenant_id as a_tenant_id, a.role as a_role, a.username as a_username, a.email as a_email, a.email_verified as a_email_verified,
     a.name as a_name, a.department_id as a_department_id, a.active as a_active, a.created_at as a_created_at, a.updated_at as a_updated_at,
-    tn.slug as t_slug, tn.active as t_active, tn.timezone as t_timezone
+    tn.slug as t_slug, tn.active as t_active, tn.timezone as t_timezone,
+    named.session_uid, s.id as s_id, s.payload as s_payload, s.expires_at as s_expires_at
   from (select ?::text as type, ?::text as id, ?::text as client_id, ?::float8 as grace) req
   left join oidc_payloads t on t.type = req.type and t.id = req.id
   cross join lateral (select
     coalesce(req.client_id, t.client_id, t.payload->'params'->>'client_id') as client_id,
     coalesce(t.payload->>'accountId', t.payload->'result'->'login'->>'accountId', t.payload->'session'->>'accountId') as account_id,
-    coalesce(t.payload->'result'->'consent'->>'grantId', t.grant_id) as grant_id) named
+    coalesce(t.payload->'result'->'consent'->>'grantId', t.grant_id) as grant_id,
+    case when t.payload->'expiresWithSession' = 'true' then t.payload->>'sessionUid' end as session_uid) named
   left join oidc_payloads g on g.type = 'Grant' and g.id = named.grant_id
   left join oauth_clients c on c.client_id = named.client_id
   left join accounts a on a.id = case when named.account_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
     then named.account_id::uuid end
-  left join tenants tn on tn.id = a.tenant_id`;
+  left join tenants tn on tn.id = a.tenant_id
+  left join oidc_payloads s on s.type = 'Session' and s.uid = named.session_uid`;
 
 export type ContextQuery = { type: string; id: string; clientId?: string; graceSeconds: number };
 
@@ -72,11 +83,14 @@ export async function findTokenContext(db: Db, q: ContextQuery): Promise<TokenCo
     ...(row.grant_id ? { grant: { id: row.grant_id, payload: row.grant_payload ? liveRow(payloadRow(row.grant_payload, row.grant_expires_at, row.grant_consumed_at)) : undefined } } : {}),
     ...(row.client_key ? { client: { clientId: row.client_key, entry: clientOf(row) } } : {}),
     ...(row.account_key ? { account: { id: row.account_key, entry: accountOf(row) } } : {}),
+    ...(row.session_uid ? { session: { uid: row.session_uid, found: sessionOf(row) } } : {}),
   };
 }
 
 const payloadRow = (payload: OidcPayload, expiresAt: Date | null, consumedAt: Date | null): PayloadRow =>
   ({ payload, expires_at: expiresAt, consumed_at: consumedAt });
+
+const sessionOf = (r: ContextRow) => (r.s_id ? { id: r.s_id, payload: liveRow(payloadRow(r.s_payload!, r.s_expires_at, null)) } : undefined);
 
 const clientOf = (r: ContextRow): OAuthClientWithSecret | undefined => (r.c_id ? {
   id: r.c_id, clientId: r.client_key!, tenantId: r.c_tenant_id, name: r.c_name, type: r.c_type, status: r.c_status,

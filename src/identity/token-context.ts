@@ -6,7 +6,8 @@ import type { OAuthClientWithSecret } from '../oauth-clients/oauth-client.ts';
 import { clientMetadata } from './client-metadata.ts';
 import type { OidcPayload } from './oidc-payload-table.ts';
 import { REFRESH_RETRY_GRACE_SECONDS } from './refresh-retry.ts';
-import { foundKey, type RequestScope } from './request-scope.ts';
+import { foundByUidKey, foundKey, type RequestScope } from './request-scope.ts';
+import type { TokenContextCache } from './token-context-cache.ts';
 import { findTokenContext } from './token-context-table.ts';
 
 /**
@@ -30,16 +31,20 @@ export function presentedArtifact(scope: RequestScope): { type: string; id: stri
 }
 
 /**
- * Reads a token with its grant, client (`clientId`, else the token's) and account in one
- * round trip, and keeps each answer in the request scope for oidc-provider's next lookups,
- * as the adapter and findAccount would each have answered them.
+ * Reads a token with its grant, client (`clientId`, else the token's), account (and session,
+ * for one that expires with it) in one round trip, and keeps each answer in the request scope for oidc-provider's next lookups,
+ * as the adapter and findAccount would each have answered them. An access token's read may
+ * come from the cross-request cache instead; codes, refresh tokens and interactions are single
+ * use, so theirs is always fresh.
  */
-export async function readTokenContext(db: Db, scope: RequestScope, q: { type: string; id: string; clientId?: string }): Promise<OidcPayload | undefined> {
-  const context = await findTokenContext(db, { ...q, graceSeconds: q.type === 'RefreshToken' ? REFRESH_RETRY_GRACE_SECONDS : 0 });
+export async function readTokenContext(db: Db, cache: TokenContextCache, scope: RequestScope, q: { type: string; id: string; clientId?: string }): Promise<OidcPayload | undefined> {
+  const read = () => findTokenContext(db, { ...q, graceSeconds: q.type === 'RefreshToken' ? REFRESH_RETRY_GRACE_SECONDS : 0 });
+  const context = q.type === 'AccessToken' && q.clientId === undefined ? await cache.read(q.id, read) : await read();
   scope.found.set(foundKey(q.type, q.id), context.token);
   if (context.grant) scope.found.set(foundKey('Grant', context.grant.id), context.grant.payload);
   if (context.client) scope.found.set(foundKey('Client', context.client.clientId), activeClientMetadata(context.client.entry));
   if (context.account) scope.found.set(foundKey('Account', context.account.id), context.account.entry);
+  if (context.session) scope.found.set(foundByUidKey('Session', context.session.uid), context.session.found?.payload);
   return context.token;
 }
 

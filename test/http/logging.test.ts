@@ -19,7 +19,7 @@ describe('logs', () => {
     const sink = new Writable({ write(chunk, _enc, done) { lines.push(...String(chunk).split('\n').filter(Boolean)); done(); } });
     const port = await freePort();
     const config = loadConfig(testEnv({ PORT: String(port), LOG_LEVEL: 'trace' }));
-    server = await startServer(config, createLogger(config, sink), { database: { db: app.deps.db, backend: app.backend, close: async () => {} } });
+    server = await startServer(config, createLogger(config, sink), { database: app.database });
   });
   after(() => server.stop());
 

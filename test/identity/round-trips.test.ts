@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { Browser } from '../support/browser.ts';
 import { authorizationRequest, relyingParty, signIn, tokenEndpoint } from '../support/oidc-helpers.ts';
 import { countQueries, queriesOf } from '../support/query-count.ts';
+import { startSiblingApp, type SiblingApp } from '../support/sibling-app.ts';
 import { useTestApp } from '../support/test-app.ts';
 
 /**
@@ -12,12 +13,13 @@ import { useTestApp } from '../support/test-app.ts';
 describe('Login with Ringnity: database round trips per request', () => {
   const app = useTestApp();
 
-  async function signedIn() {
+  /** Signed in with offline_access by default; without it, the code and tokens expire with the browser session. */
+  async function signedIn(scope = 'openid profile email offline_access') {
     const tenant = await app.seed.tenant();
     const user = await app.seed.account(tenant.id);
     const client = await app.seed.oauthClient(tenant.id, { allowedScopes: ['openid', 'profile', 'email', 'offline_access'] });
     const config = await relyingParty(app, client);
-    const request = await authorizationRequest(config, { scope: 'openid profile email offline_access', prompt: 'consent' });
+    const request = await authorizationRequest(config, { scope, prompt: 'consent' });
     const callback = await signIn(new Browser(app.url), request.url, user.username, user.password);
     const code = new URL(callback).searchParams.get('code')!;
     const auth = { id: client.clientId, secret: client.clientSecret! };
@@ -37,13 +39,49 @@ describe('Login with Ringnity: database round trips per request', () => {
     expectQueries(queries, 3, 'code exchange');
   });
 
-  it('answers userinfo in 1 round trip', async () => {
+  it('answers userinfo in 1 round trip, and in none when the same process sees the token again', async () => {
     const s = await signedIn();
     const tokens = await tokenEndpoint(app, { grant_type: 'authorization_code', code: s.code, redirect_uri: 'http://127.0.0.1:9999/callback', code_verifier: s.verifier }, s.auth);
-    const { result, queries } = await queriesOf(app, () => userinfo(tokens.body.access_token));
-    expect(result.status).to.equal(200);
-    expect(result.body.sub).to.equal(s.user.id);
-    expectQueries(queries, 1, 'userinfo');
+    const first = await queriesOf(app, () => userinfo(tokens.body.access_token));
+    expect(first.result.status).to.equal(200);
+    expect(first.result.body.sub).to.equal(s.user.id);
+    expectQueries(first.queries, 1, 'userinfo');
+    const again = await queriesOf(app, () => userinfo(tokens.body.access_token));
+    expect(again.result.status).to.equal(200);
+    expect(again.result.body).to.deep.equal(first.result.body);
+    expectQueries(again.queries, 0, 'userinfo, same token again');
+  });
+
+  it('reads the session along for a code and token that expire with it: the same round trips', async () => {
+    const s = await signedIn('openid profile email');
+    const exchange = await queriesOf(app, () => tokenEndpoint(app, {
+      grant_type: 'authorization_code', code: s.code, redirect_uri: 'http://127.0.0.1:9999/callback', code_verifier: s.verifier,
+    }, s.auth));
+    expect(exchange.result.status).to.equal(200);
+    expect(exchange.result.body.refresh_token).to.equal(undefined);
+    expectQueries(exchange.queries, 3, 'code exchange (with the last-use stamp)');
+    const first = await queriesOf(app, () => userinfo(exchange.result.body.access_token));
+    expect(first.result.status).to.equal(200);
+    expectQueries(first.queries, 1, 'userinfo');
+    const again = await queriesOf(app, () => userinfo(exchange.result.body.access_token));
+    expect(again.result.status).to.equal(200);
+    expectQueries(again.queries, 0, 'userinfo, same token again');
+  });
+
+  describe('with OIDC_TOKEN_CACHE_SIZE=0', () => {
+    let uncached: SiblingApp;
+    before(async () => { uncached = await startSiblingApp(app, { OIDC_TOKEN_CACHE_SIZE: '0' }); });
+    after(async () => { await uncached?.stop(); });
+
+    it('answers every userinfo in 1 round trip', async () => {
+      const s = await signedIn();
+      const tokens = await tokenEndpoint(app, { grant_type: 'authorization_code', code: s.code, redirect_uri: 'http://127.0.0.1:9999/callback', code_verifier: s.verifier }, s.auth);
+      for (let i = 0; i < 2; i++) {
+        const { result, queries } = await queriesOf(uncached, () => uncached.request('/oauth/userinfo', { headers: { authorization: `Bearer ${tokens.body.access_token}` } }));
+        expect(result.status).to.equal(200);
+        expectQueries(queries, 1, `userinfo #${i + 1}`);
+      }
+    });
   });
 
   it('rotates a refresh token in 2 round trips: one read, one write', async () => {

@@ -7,6 +7,9 @@ export type CountedRequest = { method: string; path: string; queries: string[] }
 
 type KnexQuery = { sql: string; __knexQueryUid?: string };
 
+/** The test app or a sibling: the server whose requests are counted, and its database. */
+type AppProcess = Pick<TestApp, 'server' | 'deps'>;
+
 /**
  * Runs `send` and reports, per HTTP request the app received meanwhile, the queries that request
  * sent to the database (on either backend: knex emits `query` for each, transactions' BEGIN
@@ -14,7 +17,7 @@ type KnexQuery = { sql: string; __knexQueryUid?: string };
  * background workers and of other requests are not counted; work a request left running after
  * its response (such as a best-effort stamp) is, once it has finished.
  */
-export async function countQueries<T>(app: TestApp, send: () => Promise<T>): Promise<{ result: T; requests: CountedRequest[] }> {
+export async function countQueries<T>(app: AppProcess, send: () => Promise<T>): Promise<{ result: T; requests: CountedRequest[] }> {
   const scope = new AsyncLocalStorage<CountedRequest>();
   const requests: CountedRequest[] = [];
   const inFlight = new Set<string>();
@@ -54,7 +57,7 @@ async function settled(inFlight: Set<string>): Promise<void> {
 }
 
 /** The queries of the one request `send` makes. */
-export async function queriesOf<T>(app: TestApp, send: () => Promise<T>): Promise<{ result: T; queries: string[] }> {
+export async function queriesOf<T>(app: AppProcess, send: () => Promise<T>): Promise<{ result: T; queries: string[] }> {
   const { result, requests } = await countQueries(app, send);
   if (requests.length !== 1) throw new Error(`expected one request, the app received ${requests.length}`);
   return { result, queries: requests[0].queries };
