@@ -13,6 +13,21 @@ import type { Knex } from 'knex';
  * a transaction that writes several of its messages takes its locks in one order. An agent's own messages are counted once more, under the agent, for
  * reports narrowed to one agent.
  */
+const BUCKET = `date_bin('15 minutes', created_at, timestamptz '2000-01-01 00:00:00+00')`;
+
+/** The statements adding the messages of `source` (the trigger's new rows, or the whole table) to their buckets. */
+const countMessagesOf = (source: string) => [`
+  INSERT INTO message_buckets AS b (tenant_id, bucket, shard, messages, agent_messages, visitor_messages)
+    SELECT tenant_id, ${BUCKET}, (hashtext(conversation_id::text) & 3)::smallint,
+           count(*), count(*) FILTER (WHERE sender_type = 'agent'), count(*) FILTER (WHERE sender_type = 'visitor')
+      FROM ${source} GROUP BY 1, 2, 3
+  ON CONFLICT (tenant_id, bucket, shard) DO UPDATE SET messages = b.messages + excluded.messages,
+    agent_messages = b.agent_messages + excluded.agent_messages, visitor_messages = b.visitor_messages + excluded.visitor_messages`, `
+  INSERT INTO agent_message_buckets AS b (tenant_id, agent_id, bucket, messages)
+    SELECT tenant_id, sender_id, ${BUCKET}, count(*)
+      FROM ${source} WHERE sender_type = 'agent' AND sender_id IS NOT NULL GROUP BY 1, 2, 3
+  ON CONFLICT (tenant_id, agent_id, bucket) DO UPDATE SET messages = b.messages + excluded.messages`];
+
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
     CREATE TABLE message_buckets (
@@ -35,30 +50,13 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
     CREATE FUNCTION count_messages_in_buckets() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      INSERT INTO message_buckets AS b (tenant_id, bucket, shard, messages, agent_messages, visitor_messages)
-        SELECT tenant_id, date_bin('15 minutes', created_at, timestamptz '2000-01-01 00:00:00+00'), (hashtext(conversation_id::text) & 3)::smallint,
-               count(*), count(*) FILTER (WHERE sender_type = 'agent'), count(*) FILTER (WHERE sender_type = 'visitor')
-          FROM new_messages GROUP BY 1, 2, 3
-      ON CONFLICT (tenant_id, bucket, shard) DO UPDATE SET messages = b.messages + excluded.messages,
-        agent_messages = b.agent_messages + excluded.agent_messages, visitor_messages = b.visitor_messages + excluded.visitor_messages;
-      INSERT INTO agent_message_buckets AS b (tenant_id, agent_id, bucket, messages)
-        SELECT tenant_id, sender_id, date_bin('15 minutes', created_at, timestamptz '2000-01-01 00:00:00+00'), count(*)
-          FROM new_messages WHERE sender_type = 'agent' AND sender_id IS NOT NULL GROUP BY 1, 2, 3
-      ON CONFLICT (tenant_id, agent_id, bucket) DO UPDATE SET messages = b.messages + excluded.messages;
+      ${countMessagesOf('new_messages').join(';\n')};
       RETURN NULL;
     END $$`);
   await knex.raw(`CREATE TRIGGER messages_count_in_buckets AFTER INSERT ON messages
     REFERENCING NEW TABLE AS new_messages FOR EACH STATEMENT EXECUTE FUNCTION count_messages_in_buckets()`);
   // The messages written before: counted once, as the trigger would have.
-  await knex.raw(`
-    INSERT INTO message_buckets (tenant_id, bucket, shard, messages, agent_messages, visitor_messages)
-      SELECT tenant_id, date_bin('15 minutes', created_at, timestamptz '2000-01-01 00:00:00+00'), 0,
-             count(*), count(*) FILTER (WHERE sender_type = 'agent'), count(*) FILTER (WHERE sender_type = 'visitor')
-        FROM messages GROUP BY 1, 2`);
-  await knex.raw(`
-    INSERT INTO agent_message_buckets (tenant_id, agent_id, bucket, messages)
-      SELECT tenant_id, sender_id, date_bin('15 minutes', created_at, timestamptz '2000-01-01 00:00:00+00'), count(*)
-        FROM messages WHERE sender_type = 'agent' AND sender_id IS NOT NULL GROUP BY 1, 2, 3`);
+  for (const statement of countMessagesOf('messages')) await knex.raw(statement);
 }
 
 export async function down(): Promise<void> {
