@@ -13,7 +13,7 @@ export type Config = Readonly<{
   databaseUrl: string | undefined;
   /** PostgreSQL: how long one query may take before the server cancels it and the client gives up on the connection; 0 = unbounded. */
   databaseQueryTimeoutMs: number;
-  /** Access tokens whose reads each process keeps for userinfo (README "Login with Ringnity"); 0 = none. */
+  /** Entries each of a process's OIDC caches keeps: access tokens' reads for userinfo, clients, tenants (README "Login with Ringnity"); 0 = none. */
   oidcTokenCacheSize: number;
   dataDir: string;
   logLevel: LogLevel;
@@ -293,7 +293,7 @@ function readQueryTimeout(value: string | undefined, problems: string[]): number
   return ms;
 }
 
-/** How many access tokens' reads the cache keeps unless OIDC_TOKEN_CACHE_SIZE says otherwise; 0 turns it off. */
+/** How many entries each OIDC cache keeps unless OIDC_TOKEN_CACHE_SIZE says otherwise; 0 turns them off. */
 const DEFAULT_TOKEN_CACHE_SIZE = 10_000;
 
 function readCacheSize(value: string | undefined, problems: string[]): number {

@@ -7,6 +7,7 @@ import type { KeyStore } from './keys/signing-keys.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './monitoring/metrics.ts';
 import type { PresenceService } from './agents/presence.ts';
+import type { ClientRegistryCache } from './identity/client-registry-cache.ts';
 import type { TokenContextCache } from './identity/token-context-cache.ts';
 
 /** What every area's routes and services are built from: passed as plain arguments, no container. */
@@ -25,6 +26,8 @@ export type AppDeps = {
   presence: PresenceService;
   /** Access tokens' reads kept across this process's userinfo requests, dropped on the database's change notifications. */
   tokenContexts: TokenContextCache;
+  /** OAuth clients and their tenants kept across this process's sign-in requests, dropped the same way. */
+  clientRegistry: ClientRegistryCache;
 };
 
 /** What route factories get: the app's dependencies and how the contract's security schemes are checked. */

@@ -4,6 +4,7 @@ import { createApp } from './app.ts';
 import { loadContract } from './contract/contract.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
+import { shareListening } from './db/notifications.ts';
 import type { SecuritySchemes } from './contract/security.ts';
 import type { AppDeps } from './deps.ts';
 import { createKeyStore } from './keys/signing-keys.ts';
@@ -15,6 +16,7 @@ import { startRingSweeper } from './calls/ring-sweeper.ts';
 import { startIngestWorker } from './ai/ingest-worker.ts';
 import { knowledgeDepsOf } from './ai/knowledge.ts';
 import { presenceService } from './agents/presence.ts';
+import { startClientRegistryCache } from './identity/client-registry-cache.ts';
 import { startTokenContextCache } from './identity/token-context-cache.ts';
 
 export type RunningServer = {
@@ -42,13 +44,16 @@ export async function startServer(config: Config, logger: Logger, options: { dat
     const applied = await migrate(database.db);
     if (applied.length) logger.info({ migrations: applied }, 'database migrated');
     const metrics = createMetrics(database.db);
-    // Listening from here on; it serves nothing from memory until LISTEN is in place.
-    const tokenContexts = startTokenContextCache(database, { maxEntries: config.oidcTokenCacheSize, logger });
-    background.push(tokenContexts);
+    // Listening from here on, on one connection for all the caches; they serve nothing from memory until LISTEN is in place.
+    const changes = { listen: shareListening(database.listen) };
+    const cacheSettings = { maxEntries: config.oidcTokenCacheSize, logger };
+    const tokenContexts = startTokenContextCache(changes, cacheSettings);
+    const clientRegistry = startClientRegistryCache(database.db, changes, cacheSettings);
+    background.push(tokenContexts, clientRegistry);
     const deps: AppDeps = {
       config, db: database.db, logger, contract: loadContract(), keys: createKeyStore(database.db),
       checkPassword: createPasswordChecker(config.argon2, { onRefused: metrics.loginRefused }), metrics,
-      presence: presenceService(database.db, config.chat.presenceWindowSeconds), tokenContexts,
+      presence: presenceService(database.db, config.chat.presenceWindowSeconds), tokenContexts, clientRegistry,
     };
     await deps.keys.get(); // a fresh database gets its first signing key before any request
     const { koa: app, schemes } = await createApp(deps);

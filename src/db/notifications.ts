@@ -151,3 +151,42 @@ export function listenOnPglite(pglite: PGlite, db: Knex, channel: string, handle
     },
   };
 }
+
+/** How a database subscribes (Database.listen). */
+export type Listen = (channel: string, handlers: NotificationHandlers) => Listening;
+
+/**
+ * One subscription per channel however many subscribe through it (on PostgreSQL, one
+ * listening connection for all of a process's caches). Each subscriber hears every
+ * notification and every change of state; one joining while notifications flow is told so
+ * at once. The last one to close closes the subscription.
+ */
+export function shareListening(listen: Listen): Listen {
+  const channels = new Map<string, { subscribers: Set<NotificationHandlers>; listening: boolean; subscription?: Listening }>();
+  return (channel, handlers) => {
+    let shared = channels.get(channel);
+    if (!shared) {
+      const created = { subscribers: new Set<NotificationHandlers>(), listening: false };
+      channels.set(channel, shared = created);
+      shared.subscription = listen(channel, {
+        onMessage: (payload) => { for (const subscriber of created.subscribers) subscriber.onMessage(payload); },
+        onState: (now) => {
+          created.listening = now;
+          for (const subscriber of created.subscribers) subscriber.onState(now);
+        },
+      });
+    }
+    const joined = shared;
+    // A fresh handlers object each time, so subscribing the same one twice is two subscriptions.
+    const subscriber = { ...handlers };
+    joined.subscribers.add(subscriber);
+    if (joined.listening) subscriber.onState(true);
+    return {
+      async close() {
+        if (!joined.subscribers.delete(subscriber) || joined.subscribers.size > 0) return;
+        channels.delete(channel);
+        await joined.subscription?.close();
+      },
+    };
+  };
+}

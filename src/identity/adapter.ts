@@ -1,8 +1,8 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Db } from '../db/database.ts';
-import { findActiveOAuthClient } from '../oauth-clients/oauth-clients.ts';
 import { hasControlCharacter } from '../http/control-characters.ts';
 import { clientMetadata } from './client-metadata.ts';
+import type { ClientRegistryCache } from './client-registry-cache.ts';
 import { unlessDatabaseDown } from './oauth-errors.ts';
 import * as payloads from './oidc-payload-table.ts';
 import { REFRESH_RETRY_GRACE_SECONDS } from './refresh-retry.ts';
@@ -11,16 +11,19 @@ import type { TokenContextCache } from './token-context-cache.ts';
 import { CONTEXT_TYPES, presentedArtifact, readTokenContext } from './token-context.ts';
 import { consumeLost } from './token-writes.ts';
 
+/** Where the adapter's reads may come from besides the database: the process's caches, kept current by notifications. */
+export type AdapterCaches = { tokenContexts: TokenContextCache; clientRegistry: ClientRegistryCache };
+
 /**
- * oidc-provider's storage: every artifact model in `oidc_payloads`, and clients read from
- * the `oauth_clients` registry on each lookup (the provider caches the built client by a
- * hash of its metadata, so a dashboard change is seen by the next request in every process).
- * Inside a provider request the first token lookup also reads what the next ones will ask
- * for (an access token's possibly from `cache`), and a token grant's writes are held and
- * committed together (request-scope.ts).
+ * oidc-provider's storage: every artifact model in `oidc_payloads`, and clients from the
+ * `oauth_clients` registry, through the process's client cache (the provider caches the built
+ * client by a hash of its metadata, so a dashboard change is seen in every process within the
+ * cache's bound). Inside a provider request the first token lookup also reads what the next
+ * ones will ask for (an access token's possibly from the token cache), and a token grant's
+ * writes are held and committed together (request-scope.ts).
  */
-export function createAdapterFactory(db: Db, scopes: RequestScopes, cache: TokenContextCache): (name: string) => Adapter {
-  return (name) => (name === 'Client' ? clientAdapter(db, scopes, cache) : payloadAdapter(db, scopes, cache, name));
+export function createAdapterFactory(db: Db, scopes: RequestScopes, caches: AdapterCaches): (name: string) => Adapter {
+  return (name) => (name === 'Client' ? clientAdapter(db, scopes, caches) : payloadAdapter(db, scopes, caches.tokenContexts, name));
 }
 
 /**
@@ -76,12 +79,14 @@ function payloadAdapter(db: Db, scopes: RequestScopes, cache: TokenContextCache,
   };
 }
 
-function clientAdapter(db: Db, scopes: RequestScopes, cache: TokenContextCache): Adapter {
+function clientAdapter(db: Db, scopes: RequestScopes, { tokenContexts, clientRegistry }: AdapterCaches): Adapter {
   const readOnly = async () => {
     throw new Error('OAuth clients are managed through the registry, not through oidc-provider');
   };
+  // Client authentication outside token requests (revocation, introspection) compares the
+  // cached secret hash: a rotation changes the row, whose notification drops the entry.
   const findClient = async (clientId: string) => {
-    const client = await findActiveOAuthClient(db, clientId);
+    const client = await clientRegistry.activeClient(clientId);
     return client && clientMetadata(client);
   };
   return {
@@ -91,7 +96,7 @@ function clientAdapter(db: Db, scopes: RequestScopes, cache: TokenContextCache):
       return lookup(clientId, () => recall(scope, foundKey('Client', clientId), async () => {
         if (!presented) return findClient(clientId);
         // A token request: the client, the code or refresh token and what it names, at once.
-        await readTokenContext(db, cache, scope!, { ...presented, clientId });
+        await readTokenContext(db, tokenContexts, scope!, { ...presented, clientId });
         return recall(scope, foundKey('Client', clientId), () => findClient(clientId));
       })) as Promise<AdapterPayload | undefined>;
     },

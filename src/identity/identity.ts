@@ -23,16 +23,16 @@ export type Identity = {
 
 /** Everything Login with Ringnity needs, built from the app's dependencies; state lives in this closure. */
 export async function createIdentity(deps: AppDeps): Promise<Identity> {
-  const { config, db, logger, keys, metrics, tokenContexts } = deps;
+  const { config, db, logger, keys, metrics, tokenContexts, clientRegistry } = deps;
   // Shared by every process through the database, so any process can read another's cookies.
   const cookieKeys = [await sharedSecret(db, 'oidc-cookie-key')];
   const csrfKey = await sharedSecret(db, 'oidc-interaction-csrf-key');
   // Outlives provider rebuilds (key rotations), so its once-a-minute memory does too.
   const recordClientUse = clientUseRecorder(db);
-  const holder = createProviderHolder(keys, (keyring) => buildProvider({ config, db, logger, metrics, recordClientUse, tokenContexts }, keyring, cookieKeys));
+  const holder = createProviderHolder(keys, (keyring) => buildProvider({ config, db, logger, metrics, recordClientUse, caches: { tokenContexts, clientRegistry } }, keyring, cookieKeys));
   await holder.current(); // configuration mistakes surface at start, not on the first request
 
-  const interactions = interactionRoutes({ db, holder, attemptLogin: createLoginService(db, deps.checkPassword), csrfKey });
+  const interactions = interactionRoutes({ db, holder, clientRegistry, attemptLogin: createLoginService(db, deps.checkPassword), csrfKey });
   const purge = startPayloadPurge(db, logger);
   return {
     schemes: { OAuthAccessToken: oauthAccessTokenScheme(db, holder) },

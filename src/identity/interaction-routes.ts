@@ -5,10 +5,9 @@ import type { Context, Next } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Db } from '../db/database.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
-import { findActiveOAuthClient } from '../oauth-clients/oauth-clients.ts';
 import { sameSecret } from '../secrets.ts';
 import type { Tenant } from '../tenants/tenant.ts';
-import { findTenantById } from '../tenants/tenants.ts';
+import type { ClientRegistryCache } from './client-registry-cache.ts';
 import type { AttemptLogin } from './login.ts';
 import type { ProviderHolder } from './provider-holder.ts';
 import { findScope } from '../oauth-clients/scopes.ts';
@@ -23,7 +22,7 @@ type Page = {
   allowedClaims: Set<string>;
 };
 
-export type InteractionDeps = { db: Db; holder: ProviderHolder; attemptLogin: AttemptLogin; csrfKey: string };
+export type InteractionDeps = { db: Db; holder: ProviderHolder; clientRegistry: ClientRegistryCache; attemptLogin: AttemptLogin; csrfKey: string };
 
 /**
  * The login and consent pages at /interaction/:uid. CSRF: oidc-provider's interaction
@@ -107,8 +106,8 @@ async function loadPage(ctx: Context, deps: InteractionDeps, options: { checkCsr
     const sent = (ctx.request.body as Record<string, unknown> | undefined)?.csrf;
     if (typeof sent !== 'string' || !sameSecret(sent, csrf)) throw new PageError(403, 'The form expired or was not sent from this page. Start again from the application.');
   }
-  const client = await findActiveOAuthClient(deps.db, String(interaction.params.client_id));
-  const tenant = client && await findTenantById(deps.db, client.tenantId);
+  const client = await deps.clientRegistry.activeClient(String(interaction.params.client_id));
+  const tenant = client && await deps.clientRegistry.tenant(client.tenantId);
   if (!client || !tenant?.active) throw new PageError(400, 'This application is not available any more.');
   return { interaction, provider, tenant, clientName: client.name, csrf, allowedClaims: claimsAllowedFor(client.allowedScopes) };
 }

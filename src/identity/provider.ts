@@ -6,14 +6,13 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../monitoring/metrics.ts';
 import type { clientUseRecorder } from '../oauth-clients/oauth-clients.ts';
 import { hashSecret, sameSecret } from '../secrets.ts';
-import { createAdapterFactory } from './adapter.ts';
+import { createAdapterFactory, type AdapterCaches } from './adapter.ts';
 import { accountFinder } from './claims.ts';
 import { EXTRA_CLIENT_METADATA } from './client-metadata.ts';
 import { findConsent } from './consents.ts';
 import { unlessDatabaseDown } from './oauth-errors.ts';
 import { rotatesRefreshToken, withRefreshRetry } from './refresh-retry.ts';
 import { createRequestScopes, type RequestScopes } from './request-scope.ts';
-import type { TokenContextCache } from './token-context-cache.ts';
 import { committingWrites } from './token-writes.ts';
 import { AVAILABLE_SCOPES, SCOPE_CATALOG, SCOPE_CLAIMS } from '../oauth-clients/scopes.ts';
 import type { Keyring } from '../keys/signing-keys.ts';
@@ -47,8 +46,8 @@ export const TTL = {
 
 type ProviderDeps = {
   config: Config; db: Db; logger: Logger; metrics: Pick<Metrics, 'tokenIssued'>; recordClientUse: ReturnType<typeof clientUseRecorder>;
-  /** Outlives provider rebuilds (key rotations), like the process it belongs to. */
-  tokenContexts: TokenContextCache;
+  /** Outlive provider rebuilds (key rotations), like the process they belong to. */
+  caches: AdapterCaches;
 };
 /** A built client: oidc-provider keeps extra metadata (EXTRA_CLIENT_METADATA) under its snake_case name. */
 type ClientExtras = { tenant_id?: string; require_pkce?: boolean; clientAuthMethod: string; clientId: string };
@@ -128,10 +127,10 @@ async function postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void> {
   await renderView(ctx as any, 'logged-out', { clientName: ctx.oidc.client?.clientName ?? null });
 }
 
-export function providerConfiguration({ db, tokenContexts }: ProviderDeps, keyring: Keyring, cookieKeys: string[], scopes: RequestScopes): Configuration {
+export function providerConfiguration({ db, caches }: ProviderDeps, keyring: Keyring, cookieKeys: string[], scopes: RequestScopes): Configuration {
   const ttl = (seconds: number) => () => seconds;
   return {
-    adapter: createAdapterFactory(db, scopes, tokenContexts),
+    adapter: createAdapterFactory(db, scopes, caches),
     jwks: { keys: keyring.privateJwks as any },
     findAccount: accountFinder(db, scopes) as Configuration['findAccount'],
     // Every catalog scope is known to the provider, so a planned scope a client isn't allowed

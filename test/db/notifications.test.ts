@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
+import { shareListening, type Listen } from '../../src/db/notifications.ts';
 import { useTestApp } from '../support/test-app.ts';
 
 describe('database change notifications (LISTEN)', () => {
@@ -19,6 +20,14 @@ describe('database change notifications (LISTEN)', () => {
   }
 
   const notify = (payload: string) => app.deps.db.raw('select pg_notify(?, ?)', [channel, payload]);
+
+  /** Polls every 10 ms until `done` holds, failing after 5 s. */
+  async function until(what: string, done: () => boolean): Promise<void> {
+    for (let waited = 0; !done(); waited += 10) {
+      if (waited > 5_000) expect.fail(`${what}: not within 5 s`);
+      await sleep(10);
+    }
+  }
 
   it('reports listening, then hears what any connection notifies, in commit order', async () => {
     const { heard, listening } = await subscribed();
@@ -48,5 +57,33 @@ describe('database change notifications (LISTEN)', () => {
     await notify('after close');
     await sleep(100);
     expect(heard).to.deep.equal(['before close']);
+  });
+
+  it('shares one subscription among subscribers: each hears everything, one joining late is told it listens, the last close ends it', async () => {
+    let opened = 0;
+    let closed = 0;
+    const counted: Listen = (name, handlers) => {
+      opened += 1;
+      const listening = app.database.listen(name, handlers);
+      return { close: async () => { closed += 1; await listening.close(); } };
+    };
+    const listen = shareListening(counted);
+    const first = { heard: [] as string[], states: [] as boolean[] };
+    const second = { heard: [] as string[], states: [] as boolean[] };
+    const subscribe = (to: typeof first) => listen(channel, { onMessage: (p) => to.heard.push(p), onState: (now) => to.states.push(now) });
+    const a = subscribe(first);
+    await until('listening', () => first.states.includes(true));
+    const b = subscribe(second);
+    expect(second.states, 'told at once').to.deep.equal([true]);
+    await notify('both');
+    await until('both heard it', () => first.heard.length === 1 && second.heard.length === 1);
+    await a.close();
+    expect(closed, 'still open for the second').to.equal(0);
+    await notify('second only');
+    await until('the second heard it', () => second.heard.length === 2);
+    await b.close();
+    await notify('nobody');
+    await sleep(100);
+    expect({ opened, closed, first: first.heard, second: second.heard }).to.deep.equal({ opened: 1, closed: 1, first: ['both'], second: ['both', 'second only'] });
   });
 });

@@ -93,6 +93,36 @@ describe('Login with Ringnity: database round trips per request', () => {
     expectQueries(queries, 2, 'refresh grant');
   });
 
+  describe('a browser sign-in: authorize, login page and POST, consent page and POST, each resume, code exchange', () => {
+    /** One flow of a fresh browser and account; each request as method, path (the interaction's uid as :uid) and its round trips. */
+    async function countedFlow(client: Awaited<ReturnType<typeof app.seed.oauthClient>>, tenantId: string) {
+      const user = await app.seed.account(tenantId);
+      const request = await authorizationRequest(await relyingParty(app, client), { scope: 'openid profile email offline_access', prompt: 'consent' });
+      const { requests } = await countQueries(app, async () => {
+        const code = new URL(await signIn(new Browser(app.url), request.url, user.username, user.password)).searchParams.get('code')!;
+        const exchange = await tokenEndpoint(app, {
+          grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:9999/callback', code_verifier: request.verifier!,
+        }, { id: client.clientId, secret: client.clientSecret! });
+        expect(exchange.status).to.equal(200);
+      });
+      return requests.map((r) => [`${r.method} ${r.path.replace(/^\/(interaction|oauth\/authorize)\/[^/]+/, '/$1/:uid')}`, r.queries.length]);
+    }
+
+    it('reads the client and its tenant once per process, not on every step: 26 round trips and 2 for the code on a warm process', async () => {
+      const tenant = await app.seed.tenant();
+      const client = await app.seed.oauthClient(tenant.id, { allowedScopes: ['openid', 'profile', 'email', 'offline_access'] });
+      // The client's first flow in this process reads the client on authorize and the tenant on the login page (and stamps the client's first use).
+      expect(await countedFlow(client, tenant.id)).to.deep.equal([
+        ['GET /oauth/authorize', 2], ['GET /interaction/:uid', 2], ['POST /interaction/:uid/login', 6], ['GET /oauth/authorize/:uid', 5],
+        ['GET /interaction/:uid', 2], ['POST /interaction/:uid/confirm', 5], ['GET /oauth/authorize/:uid', 6], ['POST /oauth/token', 3],
+      ]);
+      expect(await countedFlow(client, tenant.id)).to.deep.equal([
+        ['GET /oauth/authorize', 1], ['GET /interaction/:uid', 1], ['POST /interaction/:uid/login', 6], ['GET /oauth/authorize/:uid', 5],
+        ['GET /interaction/:uid', 2], ['POST /interaction/:uid/confirm', 5], ['GET /oauth/authorize/:uid', 6], ['POST /oauth/token', 2],
+      ]);
+    });
+  });
+
   it('serves discovery and the JWKS without a query', async () => {
     const { requests } = await countQueries(app, async () => {
       expect((await app.request('/.well-known/openid-configuration')).status).to.equal(200);

@@ -6,6 +6,8 @@ import { expectContractFor } from './contract.ts';
 import { request, testEnv, type TestApp, type TestResponse } from './test-app.ts';
 
 export type SiblingApp = {
+  /** Where it listens (its own address: the issuer is the shared app's). */
+  url: string;
   request(path: string, init?: RequestInit & { json?: unknown }): Promise<TestResponse>;
   /** Its own dependencies (its key store caches apart from the shared app's, as another process's does). */
   deps: RunningServer['deps'];
@@ -24,6 +26,7 @@ export async function startSiblingApp(app: TestApp, env: Record<string, string>,
   const config = loadConfig(testEnv({ ISSUER: app.deps.config.issuer, ...env }));
   const running = await startServer(config, createLogger(config), { database });
   return {
+    url: running.url,
     // Validated against the contract like the shared app's answers.
     request: async (p, init) => {
       const res = await request(running.url, p, init);
