@@ -8,6 +8,7 @@ import { dashboardAuthRoutes } from './auth/routes.ts';
 import { apiRouter } from './contract/api-router.ts';
 import { contractRoutes } from './contract/contract-routes.ts';
 import { createIdentity, type Identity } from './identity/identity.ts';
+import type { NodeHandler } from './identity/provider-mount.ts';
 import { renderErrors } from './http/render-errors.ts';
 import { requestContext } from './http/request-context.ts';
 import { securityHeaders } from './http/security-headers.ts';
@@ -32,7 +33,7 @@ import { serverReportRoutes } from './reports/server-routes.ts';
 import { adminReportRoutes } from './reports/admin-routes.ts';
 
 /** The composed app, and the security schemes its operations are guarded with. */
-export type App = { koa: Koa; schemes: SecuritySchemes };
+export type App = { koa: Koa; schemes: SecuritySchemes; handle: NodeHandler };
 
 /** The `/api` areas, one router each; every route in them is a contract operation. */
 export function apiAreas(deps: RouteDeps): Router[] {
@@ -55,14 +56,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const app = new Koa({ proxy: deps.config.trustProxy });
   app.silent = true; // errors are logged by renderErrors with the request id
 
-  app.use(requestMetrics(deps.metrics));
-  app.use(requestContext(deps.logger));
-  app.use(securityHeaders);
+  // What every request runs first; oidc-provider's paths run it in the provider's own app (identity).
+  const edge = [requestMetrics(deps.metrics), requestContext(deps.logger), securityHeaders];
+  for (const middleware of edge) app.use(middleware);
   app.use(renderErrors);
   app.use(monitoringRoutes(deps).routes());
 
-  // Login with Ringnity (oidc-provider at the issuer root) comes before the /api routers.
-  const identity = await createIdentity(deps);
+  // Login with Ringnity's pages and tenant endpoints come before the /api routers.
+  const identity = await createIdentity(deps, edge);
   const schemes = securitySchemes(deps, identity);
   for (const middleware of identity.middleware(schemes)) app.use(middleware);
   app.on('close', identity.stop);
@@ -71,5 +72,5 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const api = apiRouter(deps.contract, apiAreas({ ...deps, schemes }), { bodyLimit: deps.config.bodyLimit });
   app.use(api.routes());
   app.use(contractRoutes(deps.contract).routes());
-  return { koa: app, schemes };
+  return { koa: app, schemes, handle: identity.dispatch(app.callback()) };
 }

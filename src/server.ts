@@ -56,8 +56,8 @@ export async function startServer(config: Config, logger: Logger, options: { dat
       presence: presenceService(database.db, config.chat.presenceWindowSeconds), tokenContexts, clientRegistry,
     };
     await deps.keys.get(); // a fresh database gets its first signing key before any request
-    const { koa: app, schemes } = await createApp(deps);
-    const server = createServer(app.callback());
+    const { koa: app, schemes, handle } = await createApp(deps);
+    const server = createServer(handle);
     server.keepAliveTimeout = 5_000;
     // A client dripping its headers or body holds a connection for at most this long.
     server.headersTimeout = 10_000;

@@ -1,4 +1,6 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, Next } from 'koa';
+import type { Logger } from '../logger.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { hasControlCharacter } from '../http/control-characters.ts';
 import { answerTemporarilyUnavailable } from './oauth-errors.ts';
@@ -45,14 +47,16 @@ function refusal(ctx: Context): { status: number; description: string; allow?: s
 const PUBLIC_DOCUMENTS = new Set([...DISCOVERY_PATHS, '/oauth/jwks.json']);
 
 /**
- * Hands provider paths to the current oidc-provider instance (a Koa app of its own, with its
- * own body parsing, cookies and error rendering). The request log and security headers of
- * the outer app still apply: they run before, and set headers on the same response.
+ * The provider app's first own middleware (after the edge middleware it shares with the
+ * `/api` app: metrics, request id and log, security headers): answers what the provider
+ * would answer badly, and makes the request's host the issuer's. The provider builds endpoint
+ * URLs from the request's host, so a spoofed Host (or X-Forwarded-Host) can't put another
+ * origin into discovery for a cache to keep. The scheme still follows X-Forwarded-Proto
+ * behind a trusted proxy (TRUST_PROXY).
  */
-export function providerMount(holder: ProviderHolder, issuer: string) {
+export function providerGate(issuer: string) {
   const { host } = new URL(issuer);
-  return async function oidcProvider(ctx: Context, next: Next): Promise<void> {
-    if (!servedByProvider(ctx.path)) return next();
+  return async function providerGateMiddleware(ctx: Context, next: Next): Promise<void> {
     const refused = refusal(ctx);
     if (refused) {
       ctx.status = refused.status;
@@ -60,20 +64,37 @@ export function providerMount(holder: ProviderHolder, issuer: string) {
       ctx.body = { error: 'invalid_request', error_description: refused.description };
       return;
     }
+    ctx.req.headers.host = host;
+    delete ctx.req.headers['x-forwarded-host'];
+    if (PUBLIC_DOCUMENTS.has(ctx.path)) ctx.set('Cache-Control', 'public, max-age=300');
+    await next();
+  };
+}
+
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+/**
+ * The server's request handler: provider paths go straight to the current oidc-provider
+ * instance, a Koa app of its own that runs the shared edge middleware itself, so they are not
+ * routed through the `/api` app as well. Should no provider be at hand (its keys could not be
+ * read before the first one was built), the `/api` app answers them (providerUnavailable).
+ */
+export function dispatchRequests(holder: ProviderHolder, api: NodeHandler, logger: Logger): NodeHandler {
+  return async (req, res) => {
+    if (!servedByProvider((req.url ?? '/').split('?')[0])) return api(req, res);
     let handle;
     try {
       ({ handle } = await holder.current());
     } catch (err) {
-      if (!isDatabaseUnavailable(err)) throw err;
-      return answerTemporarilyUnavailable(ctx);
+      if (!isDatabaseUnavailable(err)) logger.error({ err }, 'no identity provider to answer with');
+      return api(req, res);
     }
-    // The provider builds endpoint URLs from the request's host: make that the issuer's, so a
-    // spoofed Host (or X-Forwarded-Host) can't put another origin into discovery for a cache to
-    // keep. The scheme still follows X-Forwarded-Proto behind a trusted proxy (TRUST_PROXY).
-    ctx.req.headers.host = host;
-    delete ctx.req.headers['x-forwarded-host'];
-    if (PUBLIC_DOCUMENTS.has(ctx.path)) ctx.res.setHeader('Cache-Control', 'public, max-age=300');
-    ctx.respond = false;
-    await handle(ctx.req, ctx.res);
+    return handle(req, res);
   };
+}
+
+/** In the `/api` app: a provider path that reached it had no provider to answer it. */
+export async function providerUnavailable(ctx: Context, next: Next): Promise<void> {
+  if (!servedByProvider(ctx.path)) return next();
+  answerTemporarilyUnavailable(ctx);
 }

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { Middleware } from 'koa';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Db } from '../db/database.ts';
 import type { Config } from '../config.ts';
@@ -8,6 +9,7 @@ import type { clientUseRecorder } from '../oauth-clients/oauth-clients.ts';
 import { hashSecret, sameSecret } from '../secrets.ts';
 import { createAdapterFactory, type AdapterCaches } from './adapter.ts';
 import { accountFinder } from './claims.ts';
+import { providerGate } from './provider-mount.ts';
 import { EXTRA_CLIENT_METADATA } from './client-metadata.ts';
 import { findConsent } from './consents.ts';
 import { unlessDatabaseDown } from './oauth-errors.ts';
@@ -48,6 +50,8 @@ type ProviderDeps = {
   config: Config; db: Db; logger: Logger; metrics: Pick<Metrics, 'tokenIssued'>; recordClientUse: ReturnType<typeof clientUseRecorder>;
   /** Outlive provider rebuilds (key rotations), like the process they belong to. */
   caches: AdapterCaches;
+  /** The middleware every request runs first (metrics, request id and log, security headers), as in the `/api` app. */
+  edge: Middleware[];
 };
 /** A built client: oidc-provider keeps extra metadata (EXTRA_CLIENT_METADATA) under its snake_case name. */
 type ClientExtras = { tenant_id?: string; require_pkce?: boolean; clientAuthMethod: string; clientId: string };
@@ -246,7 +250,8 @@ export function buildProvider(deps: ProviderDeps, keyring: Keyring, cookieKeys: 
   const scopes = createRequestScopes();
   const provider = new (providerClass(deps.db, scopes))(deps.config.issuer, providerConfiguration(deps, keyring, cookieKeys, scopes));
   provider.proxy = deps.config.trustProxy;
-  // First, so every lookup of the request runs inside its scope (request-scope.ts).
+  for (const middleware of [...deps.edge, providerGate(deps.config.issuer)]) provider.use(middleware);
+  // Next, so every lookup of the request runs inside its scope (request-scope.ts).
   provider.use((ctx, next) => scopes.enter(ctx as unknown as KoaContextWithOIDC, next));
 
   // The registry keeps only the secret's hash as `client_secret`, so compare hashes (constant time).

@@ -53,4 +53,13 @@ describe('HTTP foundation', () => {
     expect(res.headers.get('x-frame-options')).to.equal('DENY');
     expect(res.headers.get('referrer-policy')).to.equal('no-referrer');
   });
+
+  it('gives oidc-provider\'s answers the same request id and security headers', async () => {
+    for (const path of ['/.well-known/openid-configuration', '/oauth/userinfo']) {
+      const res = await app.request(path, { headers: { 'x-request-id': 'trace-oidc' } });
+      expect(res.headers.get('x-request-id'), path).to.equal('trace-oidc');
+      expect(res.headers.get('x-frame-options'), path).to.equal('DENY');
+      expect(res.headers.get('content-security-policy'), path).to.include("frame-ancestors 'none'");
+    }
+  });
 });
