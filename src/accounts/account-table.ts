@@ -39,15 +39,19 @@ export async function findAccountById(db: Db, id: string): Promise<Account | und
  * Named columns, not `*`: a prepared statement whose result shape changes under it (a column
  * added by a newer process's migration) fails with "cached plan must not change result type".
  */
+/** An account row with its tenant's columns, as findAccountInTenant (and the joined token read, token-context-table.ts) select them. */
+export type AccountInTenantRow = Omit<AccountRow, 'password_hash'> & { updated_at: Date; tenant_slug: string; tenant_active: boolean; tenant_timezone: string };
+
+export const accountInTenantOf = (row: AccountInTenantRow): AccountInTenant => ({
+  ...toAccount(row), updatedAt: iso(row.updated_at)!, tenantSlug: row.tenant_slug, tenantActive: row.tenant_active, tenantTimezone: row.tenant_timezone,
+});
+
 export async function findAccountInTenant(db: Db, id: string): Promise<AccountInTenant | undefined> {
-  type Row = Omit<AccountRow, 'password_hash'> & { updated_at: Date; tenant_slug: string; tenant_active: boolean; tenant_timezone: string };
-  const [row] = await preparedQuery<Row>(db, 'accounts.find_in_tenant',
+  const [row] = await preparedQuery<AccountInTenantRow>(db, 'accounts.find_in_tenant',
     `select a.id, a.tenant_id, a.role, a.username, a.email, a.email_verified, a.name, a.department_id,
        a.active, a.created_at, a.updated_at, t.slug as tenant_slug, t.active as tenant_active, t.timezone as tenant_timezone
      from accounts a join tenants t on t.id = a.tenant_id where a.id = ? limit 1`, [id]);
-  return row && {
-    ...toAccount(row), updatedAt: iso(row.updated_at)!, tenantSlug: row.tenant_slug, tenantActive: row.tenant_active, tenantTimezone: row.tenant_timezone,
-  };
+  return row && accountInTenantOf(row);
 }
 
 export async function findOwnerByEmail(db: Db, email: string): Promise<AccountWithHash | undefined> {

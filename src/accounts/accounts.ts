@@ -11,6 +11,7 @@ import * as table from './account-table.ts';
 export {
   countAgents, findAccountById, findAccountInTenant, findByTenantEmail, findByUsername, findOwnerByEmail,
   findOwnerByGoogleSubject, insertAccount, linkGoogleSubject, listByTenant as listTenantAccounts, type NewAccount,
+  accountInTenantOf, type AccountInTenantRow,
 } from './account-table.ts';
 
 /** Disables or re-enables an account of the actor's tenant; its sessions and tokens stop working at once. */

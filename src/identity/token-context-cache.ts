@@ -1,11 +1,8 @@
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
-import { ROW_CHANGES_CHANNEL, startNotifiedCache, type NotifiedCache } from './notified-cache.ts';
+import { startNotifiedCache, type NotifiedCache } from './notified-cache.ts';
 import { foundKey } from './request-scope.ts';
 import type { TokenContext } from './token-context-table.ts';
-
-/** The channel whose notifications drop its entries. */
-export const TOKEN_CONTEXT_CHANNEL = ROW_CHANGES_CHANNEL;
 
 /** By access token id: a token's context from memory, else loaded and kept (notified-cache.ts has the bound). */
 export type TokenContextCache = NotifiedCache<TokenContext>;

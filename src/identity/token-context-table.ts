@@ -1,8 +1,9 @@
-import type { AccountInTenant, Role } from '../accounts/account.ts';
+import type { AccountInTenant } from '../accounts/account.ts';
+import { accountInTenantOf, type AccountInTenantRow } from '../accounts/accounts.ts';
 import type { Db } from '../db/database.ts';
 import { preparedQuery } from '../db/prepared.ts';
-import { iso } from '../db/rows.ts';
-import type { OAuthClientStatus, OAuthClientType, OAuthClientWithSecret } from '../oauth-clients/oauth-client.ts';
+import type { OAuthClientWithSecret } from '../oauth-clients/oauth-client.ts';
+import { registryEntryOf, type OAuthClientRow } from '../oauth-clients/oauth-clients.ts';
 import { liveRow, type OidcPayload, type PayloadRow } from './oidc-payload-table.ts';
 
 /** A token (access, refresh), code or interaction with everything a request presenting it goes on to read. */
@@ -21,17 +22,14 @@ export type TokenContext = {
   session?: { uid: string; found: { id: string; payload: OidcPayload | undefined } | undefined };
 };
 
+/** A table's row under a prefix (`c_id`…): the joined read selects each table's columns so. */
+type Prefixed<P extends string, Row> = { [K in keyof Row & string as `${P}${K}`]: Row[K] | null };
+
 type ContextRow = {
   token_payload: OidcPayload | null; token_expires_at: Date | null; token_consumed_at: Date | null; grant_id: string | null;
   grant_payload: OidcPayload | null; grant_expires_at: Date | null; grant_consumed_at: Date | null; client_key: string | null;
-  c_id: string | null; c_tenant_id: string; c_name: string; c_type: OAuthClientType; c_status: OAuthClientStatus; c_allowed_scopes: string[];
-  c_redirect_uris: string[]; c_post_logout_redirect_uris: string[]; c_require_pkce: boolean; c_secret_hash: string | null;
-  c_last_used_at: Date | null; c_revoked_at: Date | null; c_created_at: Date; c_updated_at: Date;
-  account_key: string | null; a_id: string | null; a_tenant_id: string; a_role: Role; a_username: string; a_email: string | null;
-  a_email_verified: boolean; a_name: string; a_department_id: string | null; a_active: boolean; a_created_at: Date; a_updated_at: Date;
-  t_slug: string; t_active: boolean; t_timezone: string;
-  session_uid: string | null; s_id: string | null; s_payload: OidcPayload | null; s_expires_at: Date | null;
-};
+  account_key: string | null; session_uid: string | null; s_id: string | null; s_payload: OidcPayload | null; s_expires_at: Date | null;
+} & Prefixed<'c_', OAuthClientRow> & Prefixed<'a_', AccountInTenantRow>;
 
 /**
  * One round trip for what oidc-provider otherwise asks for one by one: the token, its grant,
@@ -39,8 +37,8 @@ type ContextRow = {
  * its tenant. An interaction being resumed names them in its request and results instead:
  * the client asked for, the account that signed in, the grant consent saved. A token or code
  * that expires with its session also names the session, which each use of it checks. The
- * registry, account and tenant rows are only read here, as the columns their own table modules
- * select; those modules alone write them. A refresh token recently rotated reads as not
+ * registry, account and tenant rows are only read here, each table's columns under a prefix of
+ * its own and mapped as its module maps it (registryEntryOf, accountInTenantOf); those modules alone write them. A refresh token recently rotated reads as not
  * consumed within the retry grace, exactly as findRefreshToken does. Named columns, not `*`,
  * so a migration adding a column can't break the prepared plan.
  */
@@ -50,13 +48,13 @@ const SELECT_CONTEXT = `
       else t.consumed_at end as token_consumed_at,
     named.grant_id, g.payload as grant_payload, g.expires_at as grant_expires_at, g.consumed_at as grant_consumed_at,
     named.client_id as client_key,
-    c.id as c_id, c.tenant_id as c_tenant_id, c.name as c_name, c.type as c_type, c.status as c_status, c.allowed_scopes as c_allowed_scopes,
+    c.id as c_id, c.client_id as c_client_id, c.tenant_id as c_tenant_id, c.name as c_name, c.type as c_type, c.status as c_status, c.allowed_scopes as c_allowed_scopes,
     c.redirect_uris as c_redirect_uris, c.post_logout_redirect_uris as c_post_logout_redirect_uris, c.require_pkce as c_require_pkce,
     c.secret_hash as c_secret_hash, c.last_used_at as c_last_used_at, c.revoked_at as c_revoked_at, c.created_at as c_created_at, c.updated_at as c_updated_at,
     named.account_id as account_key,
     a.id as a_id, a.tenant_id as a_tenant_id, a.role as a_role, a.username as a_username, a.email as a_email, a.email_verified as a_email_verified,
     a.name as a_name, a.department_id as a_department_id, a.active as a_active, a.created_at as a_created_at, a.updated_at as a_updated_at,
-    tn.slug as t_slug, tn.active as t_active, tn.timezone as t_timezone,
+    tn.slug as a_tenant_slug, tn.active as a_tenant_active, tn.timezone as a_tenant_timezone,
     named.session_uid, s.id as s_id, s.payload as s_payload, s.expires_at as s_expires_at
   from (select ?::text as type, ?::text as id, ?::text as client_id, ?::float8 as grace) req
   left join oidc_payloads t on t.type = req.type and t.id = req.id
@@ -92,15 +90,13 @@ const payloadRow = (payload: OidcPayload, expiresAt: Date | null, consumedAt: Da
 
 const sessionOf = (r: ContextRow) => (r.s_id ? { id: r.s_id, payload: liveRow(payloadRow(r.s_payload!, r.s_expires_at, null)) } : undefined);
 
-const clientOf = (r: ContextRow): OAuthClientWithSecret | undefined => (r.c_id ? {
-  id: r.c_id, clientId: r.client_key!, tenantId: r.c_tenant_id, name: r.c_name, type: r.c_type, status: r.c_status,
-  allowedScopes: r.c_allowed_scopes, redirectUris: r.c_redirect_uris, postLogoutRedirectUris: r.c_post_logout_redirect_uris,
-  requirePkce: r.c_require_pkce, lastUsedAt: iso(r.c_last_used_at), revokedAt: iso(r.c_revoked_at), createdAt: iso(r.c_created_at)!,
-  updatedAt: iso(r.c_updated_at)!, secretHash: r.c_secret_hash,
-} : undefined);
+/** The columns selected under `prefix`, by their own names: the row their table module maps. */
+function columnsOf<Row>(row: ContextRow, prefix: string): Row {
+  const columns: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(row)) if (name.startsWith(prefix)) columns[name.slice(prefix.length)] = value;
+  return columns as Row;
+}
 
-const accountOf = (r: ContextRow): AccountInTenant | undefined => (r.a_id ? {
-  id: r.a_id, tenantId: r.a_tenant_id, role: r.a_role, username: r.a_username, email: r.a_email, emailVerified: r.a_email_verified,
-  name: r.a_name, departmentId: r.a_department_id, active: r.a_active, createdAt: iso(r.a_created_at)!, updatedAt: iso(r.a_updated_at)!,
-  tenantSlug: r.t_slug, tenantActive: r.t_active, tenantTimezone: r.t_timezone,
-} : undefined);
+const clientOf = (r: ContextRow): OAuthClientWithSecret | undefined => (r.c_id ? registryEntryOf(columnsOf<OAuthClientRow>(r, 'c_')) : undefined);
+
+const accountOf = (r: ContextRow): AccountInTenant | undefined => (r.a_id ? accountInTenantOf(columnsOf<AccountInTenantRow>(r, 'a_')) : undefined);

@@ -3,7 +3,7 @@ import { preparedQuery } from '../db/prepared.ts';
 import { iso, isUuid, json } from '../db/rows.ts';
 import type { OAuthClient, OAuthClientStatus, OAuthClientType, OAuthClientWithSecret } from './oauth-client.ts';
 
-type OAuthClientRow = {
+export type OAuthClientRow = {
   id: string; client_id: string; tenant_id: string; name: string; type: OAuthClientType; status: OAuthClientStatus;
   allowed_scopes: string[]; redirect_uris: string[]; post_logout_redirect_uris: string[]; require_pkce: boolean; secret_hash: string | null;
   last_used_at: Date | null; revoked_at: Date | null; created_at: Date; updated_at: Date;
@@ -19,7 +19,8 @@ const toClient = (r: OAuthClientRow): OAuthClient => ({
   allowedScopes: r.allowed_scopes, redirectUris: r.redirect_uris, postLogoutRedirectUris: r.post_logout_redirect_uris, requirePkce: r.require_pkce,
   lastUsedAt: iso(r.last_used_at), revokedAt: iso(r.revoked_at), createdAt: iso(r.created_at)!, updatedAt: iso(r.updated_at)!,
 });
-const withSecret = (r: OAuthClientRow): OAuthClientWithSecret => ({ ...toClient(r), secretHash: r.secret_hash });
+/** A registry row with its secret hash, as this table reads it (also for reads that join the registry, through oauth-clients.ts). */
+export const withSecret = (r: OAuthClientRow): OAuthClientWithSecret => ({ ...toClient(r), secretHash: r.secret_hash });
 
 export type NewOAuthClientRow = Pick<OAuthClient, 'id' | 'clientId' | 'tenantId' | 'name' | 'type' | 'allowedScopes' | 'redirectUris' | 'postLogoutRedirectUris' | 'requirePkce'> &
   { secretHash: string | null };

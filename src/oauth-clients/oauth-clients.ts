@@ -12,6 +12,8 @@ import type { OAuthClient, OAuthClientType, OAuthClientWithSecret } from './oaut
 
 export type { OAuthClient, OAuthClientType } from './oauth-client.ts';
 export { clientUseRecorder } from './client-use.ts';
+/** For reads that join the registry (the identity's token read): its rows mapped as this module maps them. */
+export { withSecret as registryEntryOf, type OAuthClientRow } from './oauth-client-table.ts';
 
 export const CLIENT_ID_PREFIX = 'rn_oauth_';
 const SECRET_PREFIX = 'rn_oauth_secret_';

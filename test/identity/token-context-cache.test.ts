@@ -4,7 +4,8 @@ import { setAccountActive } from '../../src/accounts/accounts.ts';
 import { OPERATOR, operatorIn } from '../../src/audit/actor.ts';
 import { runCli } from '../../src/cli.ts';
 import { openDatabase, type Database } from '../../src/db/database.ts';
-import { startTokenContextCache, TOKEN_CONTEXT_CHANNEL, type TokenContextCache } from '../../src/identity/token-context-cache.ts';
+import { ROW_CHANGES_CHANNEL } from '../../src/identity/notified-cache.ts';
+import { startTokenContextCache, type TokenContextCache } from '../../src/identity/token-context-cache.ts';
 import { setTenantActive } from '../../src/tenants/tenants.ts';
 import { ownerAuth } from '../support/dashboard-sessions.ts';
 import { startDatabaseProxy, type DatabaseProxy } from '../support/database-proxy.ts';
@@ -216,7 +217,7 @@ describe('Login with Ringnity: access tokens kept in memory across requests', ()
 
       loads = 0;
       await read('overtaken', async () => {
-        await app.deps.db.raw('select pg_notify(?, ?)', [TOKEN_CONTEXT_CHANNEL, 'Account:account-1']);
+        await app.deps.db.raw('select pg_notify(?, ?)', [ROW_CHANGES_CHANNEL, 'Account:account-1']);
         await sleep(100); // the notification arrives before the read is kept
       });
       await read('overtaken');
