@@ -1,9 +1,12 @@
 /** A tiny closed-loop load generator: `connections` loops run `step` until the time is up. */
-export type LoadResult = { name: string; requests: number; perSecond: number; p99ms: number; non2xx: number };
+/** `serverCpuUs`: the server's CPU time per request while the load ran, when `cpuSeconds` reads it. */
+export type LoadResult = { name: string; requests: number; perSecond: number; p99ms: number; non2xx: number; serverCpuUs?: number };
 
-export async function load<S>(name: string, options: { seconds: number; connections: number; init: (i: number) => Promise<S> },
+/** `cpuSeconds`: the server process's CPU time so far, read before and after the timed part (not the set-up). */
+export async function load<S>(name: string, options: { seconds: number; connections: number; init: (i: number) => Promise<S>; cpuSeconds?: () => number },
   step: (state: S) => Promise<{ ok: boolean; requests?: number }>): Promise<LoadResult> {
   const states = await Promise.all(Array.from({ length: options.connections }, (_, i) => options.init(i)));
+  const cpuBefore = options.cpuSeconds?.();
   const latencies: number[] = [];
   let requests = 0;
   let non2xx = 0;
@@ -19,8 +22,9 @@ export async function load<S>(name: string, options: { seconds: number; connecti
     }
   }));
   const elapsed = (performance.now() - started) / 1000;
+  const serverCpuUs = cpuBefore === undefined ? undefined : (1e6 * (options.cpuSeconds!() - cpuBefore)) / latencies.length;
   latencies.sort((a, b) => a - b);
-  return { name, requests: latencies.length, perSecond: latencies.length / elapsed, p99ms: latencies[Math.floor(latencies.length * 0.99)] ?? 0, non2xx };
+  return { name, requests: latencies.length, perSecond: latencies.length / elapsed, p99ms: latencies[Math.floor(latencies.length * 0.99)] ?? 0, non2xx, serverCpuUs };
 }
 
 /**

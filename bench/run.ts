@@ -29,7 +29,7 @@ async function main() {
   const start = async (entry: string, env: Record<string, string>) => {
     const server = await startServerUnderTest(entry, env, NODE_ARGS);
     servers.push(server);
-    return { server, scenarios: await prepareScenarios(server, opts) };
+    return { server, scenarios: await prepareScenarios(server, { ...opts, cpuSeconds: server.cpuSeconds }) };
   };
   await withThrowawayDatabase(serverUrl, async (url) => {
     try {
@@ -67,18 +67,19 @@ async function argon2Bound(params: { memoryCost: number; timeCost: number; paral
   return result.perSecond;
 }
 
+const cpu = (r: LoadResult | undefined) => r?.serverCpuUs?.toFixed(0) ?? '-';
 const cells = (r: LoadResult | undefined) => (r ? [r.perSecond.toFixed(0), r.p99ms.toFixed(1), String(r.non2xx)] : ['-', '-', '-']);
 
 function report(ours: LoadResult[] | undefined, bare: LoadResult[] | undefined, hashesPerSecond: number) {
   console.log(`\n${SECONDS}s per scenario, ${CONNECTIONS} concurrent connections, each server in its own process, Node ${process.version}`);
   // Anything else running on the machine shifts both columns; the load average makes that visible.
   console.log(`${os.cpus().length} CPUs (${os.cpus()[0]?.model}), 1-minute load average at the end ${os.loadavg()[0].toFixed(2)}\n`);
-  console.log('| scenario | ringnity req/s | p99 ms | non-2xx | bare req/s | p99 ms | non-2xx | ratio |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| scenario | ringnity req/s | p99 ms | non-2xx | bare req/s | p99 ms | non-2xx | ratio | server CPU µs/req, ringnity / bare |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   SCENARIO_NAMES.forEach((name, i) => {
     const [o, b] = [ours?.[i], bare?.[i]];
     const ratio = o && b ? `${(100 * o.perSecond / b.perSecond).toFixed(0)}%` : '-';
-    console.log(`| ${name} | ${[...cells(o), ...cells(b), ratio].join(' | ')} |`);
+    console.log(`| ${name} | ${[...cells(o), ...cells(b), ratio, `${cpu(o)} / ${cpu(b)}`].join(' | ')} |`);
   });
   const logins = ours?.[SCENARIO_NAMES.length - 1];
   const share = logins ? `; login flows reached ${(100 * logins.perSecond / hashesPerSecond).toFixed(0)}% of it` : '';

@@ -8,7 +8,8 @@ import type { ServedTarget } from './server-under-test.ts';
 export const CALLBACK = 'http://127.0.0.1:9999/callback';
 export const BENCH_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
 
-export type ScenarioOptions = { seconds: number; connections: number };
+/** `cpuSeconds` reads the server's CPU time, for its CPU per request at the peak. */
+export type ScenarioOptions = { seconds: number; connections: number; cpuSeconds?: () => number };
 
 export const SCENARIO_NAMES = ['discovery', 'jwks', 'userinfo', 'refresh grant', 'login flow (login + consent + code exchange)'] as const;
 

@@ -4,12 +4,14 @@
  * The child announces itself over IPC with what the scenarios need, and stops on SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 
 /** What a server under test reports once it listens: where it is and how to sign in there. */
 export type ServedTarget = { url: string; clientId: string; clientSecret: string; login: { user: string; password: string }; tenantSlug?: string };
 
-export type ServerUnderTest = ServedTarget & { pid: number; stop(): Promise<void> };
+/** `cpuSeconds`: the child's CPU time so far (all its threads), where /proc tells it (Linux). */
+export type ServerUnderTest = ServedTarget & { pid: number; cpuSeconds?: () => number; stop(): Promise<void> };
 
 export async function startServerUnderTest(entry: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerUnderTest> {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(import.meta.dirname, entry)], {
@@ -20,7 +22,17 @@ export async function startServerUnderTest(entry: string, env: Record<string, st
     child.once('message', (message) => resolve(message as ServedTarget));
     child.once('exit', (code) => reject(new Error(`${entry} exited (${code}) before it was ready`)));
   });
-  return { ...target, pid: child.pid!, stop: () => stopChild(child) };
+  return { ...target, pid: child.pid!, cpuSeconds: cpuReader(child.pid!), stop: () => stopChild(child) };
+}
+
+/** Reads utime + stime from /proc/<pid>/stat, in the kernel's fixed 100 ticks per second (USER_HZ). */
+function cpuReader(pid: number): (() => number) | undefined {
+  const file = `/proc/${pid}/stat`;
+  if (!fs.existsSync(file)) return undefined;
+  return () => {
+    const fields = fs.readFileSync(file, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  };
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
