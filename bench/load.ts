@@ -1,12 +1,20 @@
 /** A tiny closed-loop load generator: `connections` loops run `step` until the time is up. */
-/** `serverCpuUs`: the server's CPU time per request while the load ran, when `cpuSeconds` reads it. */
-export type LoadResult = { name: string; requests: number; perSecond: number; p99ms: number; non2xx: number; serverCpuUs?: number };
+/** `perRequest`: how much each meter moved per request while the load ran. */
+export type LoadResult = { name: string; requests: number; perSecond: number; p99ms: number; non2xx: number; perRequest: Record<string, number> };
 
-/** `cpuSeconds`: the server process's CPU time so far, read before and after the timed part (not the set-up). */
-export async function load<S>(name: string, options: { seconds: number; connections: number; init: (i: number) => Promise<S>; cpuSeconds?: () => number },
+/**
+ * Counters outside the load generator (the server's CPU seconds, PostgreSQL's WAL position),
+ * read before and after the timed part, so a scenario's set-up does not count.
+ */
+export type Meters = Record<string, () => number | Promise<number>>;
+
+const readMeters = async (meters: Meters): Promise<Record<string, number>> =>
+  Object.fromEntries(await Promise.all(Object.entries(meters).map(async ([name, read]) => [name, await read()])));
+
+export async function load<S>(name: string, options: { seconds: number; connections: number; init: (i: number) => Promise<S>; meters?: Meters },
   step: (state: S) => Promise<{ ok: boolean; requests?: number }>): Promise<LoadResult> {
   const states = await Promise.all(Array.from({ length: options.connections }, (_, i) => options.init(i)));
-  const cpuBefore = options.cpuSeconds?.();
+  const before = await readMeters(options.meters ?? {});
   const latencies: number[] = [];
   let requests = 0;
   let non2xx = 0;
@@ -22,9 +30,9 @@ export async function load<S>(name: string, options: { seconds: number; connecti
     }
   }));
   const elapsed = (performance.now() - started) / 1000;
-  const serverCpuUs = cpuBefore === undefined ? undefined : (1e6 * (options.cpuSeconds!() - cpuBefore)) / latencies.length;
-  latencies.sort((a, b) => a - b);
-  return { name, requests: latencies.length, perSecond: latencies.length / elapsed, p99ms: latencies[Math.floor(latencies.length * 0.99)] ?? 0, non2xx, serverCpuUs };
+  const after = await readMeters(options.meters ?? {});
+  const perRequest = Object.fromEntries(Object.keys(before).map((meter) => [meter, (after[meter] - before[meter]) / latencies.length]));
+  return summary(name, latencies, elapsed, non2xx, perRequest);
 }
 
 /**
@@ -49,7 +57,10 @@ export async function loadAtRate(name: string, options: { seconds: number; perSe
     }));
   }
   await Promise.all(inFlight);
-  const elapsed = (performance.now() - started) / 1000;
+  return summary(name, latencies, (performance.now() - started) / 1000, non2xx, {});
+}
+
+function summary(name: string, latencies: number[], elapsed: number, non2xx: number, perRequest: Record<string, number>): LoadResult {
   latencies.sort((a, b) => a - b);
-  return { name, requests: latencies.length, perSecond: latencies.length / elapsed, p99ms: latencies[Math.floor(latencies.length * 0.99)] ?? 0, non2xx };
+  return { name, requests: latencies.length, perSecond: latencies.length / elapsed, p99ms: latencies[Math.floor(latencies.length * 0.99)] ?? 0, non2xx, perRequest };
 }

@@ -7,15 +7,18 @@
  * a throwaway database is created and dropped. BENCH_SECONDS sets the time per scenario.
  * BENCH_ONLY=ringnity|bare runs one side; BENCH_NODE_ARGS passes flags to the children (e.g. --cpu-prof).
  * Each scenario then runs open loop at half the peak it reached, for the p99 a client sees there.
+ * Each peak also reports the server's CPU per request and, for ours, the WAL PostgreSQL wrote
+ * per request (the whole PostgreSQL server's: nothing else should write to it meanwhile).
  */
 import os from 'node:os';
 import argon2 from 'argon2';
 import { loadConfig } from '../src/config.ts';
-import { load, type LoadResult } from './load.ts';
+import { load, type LoadResult, type Meters } from './load.ts';
 import { chatScenarios } from './chat-scenarios.ts';
 import { prepareScenarios, SCENARIO_NAMES } from './scenarios.ts';
 import { startServerUnderTest, type ServerUnderTest } from './server-under-test.ts';
 import { withThrowawayDatabase } from './throwaway-database.ts';
+import { walPosition } from './wal-position.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONNECTIONS = 10;
@@ -26,15 +29,17 @@ const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0
 async function main() {
   const opts = { seconds: SECONDS, connections: CONNECTIONS };
   const servers: ServerUnderTest[] = [];
-  const start = async (entry: string, env: Record<string, string>) => {
+  const start = async (entry: string, env: Record<string, string>, meters: Meters) => {
     const server = await startServerUnderTest(entry, env, NODE_ARGS);
     servers.push(server);
-    return { server, scenarios: await prepareScenarios(server, { ...opts, cpuSeconds: server.cpuSeconds }) };
+    if (server.cpuSeconds) meters.cpuSeconds = server.cpuSeconds;
+    return { server, scenarios: await prepareScenarios(server, { ...opts, meters }) };
   };
   await withThrowawayDatabase(serverUrl, async (url) => {
+    const wal = walPosition(url);
     try {
-      const ours = ONLY === 'bare' ? undefined : await start('serve-ringnity.ts', { BENCH_DATABASE_URL: url });
-      const bare = ONLY === 'ringnity' ? undefined : await start('serve-bare.ts', {});
+      const ours = ONLY === 'bare' ? undefined : await start('serve-ringnity.ts', { BENCH_DATABASE_URL: url }, { walBytes: wal.read });
+      const bare = ONLY === 'ringnity' ? undefined : await start('serve-bare.ts', {}, {});
       const results = { ours: [] as LoadResult[], bare: [] as LoadResult[] };
       const halfPeak = { ours: [] as LoadResult[], bare: [] as LoadResult[] };
       // An idle server costs nothing, so both stay up and each scenario runs on ours, then on bare,
@@ -47,7 +52,7 @@ async function main() {
         if (bare) halfPeak.bare.push(await bare.scenarios[i].atRate(half(results.bare[i])));
       }
       // Visitor chat has no bare counterpart: it is measured on ours, against userinfo of the same run.
-      const chat = ours && await chatScenarios(ours.server, opts);
+      const chat = ours && await chatScenarios(ours.server, { ...opts, meters: { walBytes: wal.read } });
       await Promise.all(servers.map((s) => s.stop()));
       // Measured with no server running, so the bound is the machine's, not what is left over.
       const hashesPerSecond = await argon2Bound(loadConfig({ NODE_ENV: 'development' }).argon2);
@@ -56,6 +61,7 @@ async function main() {
       if (chat) reportChat(chat, results.ours[SCENARIO_NAMES.indexOf('userinfo')]);
     } finally {
       await Promise.all(servers.map((s) => s.stop()));
+      await wal.close();
     }
   });
 }
@@ -67,19 +73,20 @@ async function argon2Bound(params: { memoryCost: number; timeCost: number; paral
   return result.perSecond;
 }
 
-const cpu = (r: LoadResult | undefined) => r?.serverCpuUs?.toFixed(0) ?? '-';
+const cpuCell = (r: LoadResult | undefined) => (r?.perRequest.cpuSeconds === undefined ? '-' : (1e6 * r.perRequest.cpuSeconds).toFixed(0));
+const walCell = (r: LoadResult | undefined) => r?.perRequest.walBytes?.toFixed(0) ?? '-';
 const cells = (r: LoadResult | undefined) => (r ? [r.perSecond.toFixed(0), r.p99ms.toFixed(1), String(r.non2xx)] : ['-', '-', '-']);
 
 function report(ours: LoadResult[] | undefined, bare: LoadResult[] | undefined, hashesPerSecond: number) {
   console.log(`\n${SECONDS}s per scenario, ${CONNECTIONS} concurrent connections, each server in its own process, Node ${process.version}`);
   // Anything else running on the machine shifts both columns; the load average makes that visible.
   console.log(`${os.cpus().length} CPUs (${os.cpus()[0]?.model}), 1-minute load average at the end ${os.loadavg()[0].toFixed(2)}\n`);
-  console.log('| scenario | ringnity req/s | p99 ms | non-2xx | bare req/s | p99 ms | non-2xx | ratio | server CPU µs/req, ringnity / bare |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('| scenario | ringnity req/s | p99 ms | non-2xx | bare req/s | p99 ms | non-2xx | ratio | server CPU µs/req, ringnity / bare | WAL bytes/req |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   SCENARIO_NAMES.forEach((name, i) => {
     const [o, b] = [ours?.[i], bare?.[i]];
     const ratio = o && b ? `${(100 * o.perSecond / b.perSecond).toFixed(0)}%` : '-';
-    console.log(`| ${name} | ${[...cells(o), ...cells(b), ratio, `${cpu(o)} / ${cpu(b)}`].join(' | ')} |`);
+    console.log(`| ${name} | ${[...cells(o), ...cells(b), ratio, `${cpuCell(o)} / ${cpuCell(b)}`, walCell(o)].join(' | ')} |`);
   });
   const logins = ours?.[SCENARIO_NAMES.length - 1];
   const share = logins ? `; login flows reached ${(100 * logins.perSecond / hashesPerSecond).toFixed(0)}% of it` : '';
@@ -96,9 +103,9 @@ function reportHalfPeak(ours: LoadResult[] | undefined, bare: LoadResult[] | und
 }
 
 function reportChat(chat: LoadResult[], userinfo: LoadResult) {
-  console.log('\n| visitor chat | req/s | p99 ms | non-2xx | vs userinfo |');
-  console.log('|---|---|---|---|---|');
-  for (const r of chat) console.log(`| ${r.name} | ${r.perSecond.toFixed(0)} | ${r.p99ms.toFixed(1)} | ${r.non2xx} | ${(100 * r.perSecond / userinfo.perSecond).toFixed(0)}% |`);
+  console.log('\n| visitor chat | req/s | p99 ms | non-2xx | vs userinfo | WAL bytes/req |');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of chat) console.log(`| ${r.name} | ${r.perSecond.toFixed(0)} | ${r.p99ms.toFixed(1)} | ${r.non2xx} | ${(100 * r.perSecond / userinfo.perSecond).toFixed(0)}% | ${walCell(r)} |`);
 }
 
 main().catch((err) => {

@@ -2,14 +2,14 @@
 import * as oidc from 'openid-client';
 import { Browser } from '../test/support/browser.ts';
 import { authorizationRequest } from '../test/support/oidc-helpers.ts';
-import { load, loadAtRate, type LoadResult } from './load.ts';
+import { load, loadAtRate, type LoadResult, type Meters } from './load.ts';
 import type { ServedTarget } from './server-under-test.ts';
 
 export const CALLBACK = 'http://127.0.0.1:9999/callback';
 export const BENCH_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
 
-/** `cpuSeconds` reads the server's CPU time, for its CPU per request at the peak. */
-export type ScenarioOptions = { seconds: number; connections: number; cpuSeconds?: () => number };
+/** `meters` are read around each peak (load.ts). */
+export type ScenarioOptions = { seconds: number; connections: number; meters?: Meters };
 
 export const SCENARIO_NAMES = ['discovery', 'jwks', 'userinfo', 'refresh grant', 'login flow (login + consent + code exchange)'] as const;
 
