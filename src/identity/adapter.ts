@@ -6,7 +6,7 @@ import type { ClientRegistryCache } from './client-registry-cache.ts';
 import { unlessDatabaseDown } from './oauth-errors.ts';
 import * as payloads from './oidc-payload-table.ts';
 import { REFRESH_RETRY_GRACE_SECONDS } from './refresh-retry.ts';
-import { foundByUidKey, foundKey, recall, type RequestScopes } from './request-scope.ts';
+import { foundByUidKey, foundKey, recall, type HeldWrite, type RequestScopes } from './request-scope.ts';
 import type { TokenContextCache } from './token-context-cache.ts';
 import { CONTEXT_TYPES, presentedArtifact, readTokenContext } from './token-context.ts';
 import { consumeLost } from './token-writes.ts';
@@ -45,6 +45,14 @@ function payloadAdapter(db: Db, scopes: RequestScopes, cache: TokenContextCache,
     scopes.current()?.found.delete(foundKey(type, id));
     if (uid) scopes.current()?.found.delete(foundByUidKey(type, uid));
   };
+  /** A held write is this request's answer for the artifact from now on: the database has not seen it yet. */
+  const holding = (held: HeldWrite[], write: HeldWrite & { kind: 'upsert' | 'destroy' }) => {
+    held.push(write);
+    const found = scopes.current()!.found;
+    const payload = write.kind === 'upsert' ? write.payload : undefined;
+    found.set(foundKey(type, write.id), payload);
+    if (payload?.uid) found.set(foundByUidKey(type, payload.uid), payload);
+  };
   const forgetAll = () => scopes.current()?.found.clear();
   // This process's next request sees its own change at once; other processes hear of it from
   // the database (migration 057), and this one too, a moment later.
@@ -53,7 +61,7 @@ function payloadAdapter(db: Db, scopes: RequestScopes, cache: TokenContextCache,
     async upsert(id, payload, expiresIn) {
       written(id, payload.uid);
       const held = scopes.current()?.held;
-      if (held) held.push({ kind: 'upsert', type, id, payload: payload as payloads.OidcPayload, expiresIn });
+      if (held) holding(held, { kind: 'upsert', type, id, payload: payload as payloads.OidcPayload, expiresIn });
       else await unlessDatabaseDown(() => payloads.upsertPayload(db, type, id, payload as payloads.OidcPayload, expiresIn));
       changed(id);
     },
@@ -68,7 +76,9 @@ function payloadAdapter(db: Db, scopes: RequestScopes, cache: TokenContextCache,
     },
     async destroy(id) {
       written(id);
-      await unlessDatabaseDown(() => payloads.destroyPayload(db, type, id));
+      const held = scopes.current()?.held;
+      if (held) holding(held, { kind: 'destroy', type, id });
+      else await unlessDatabaseDown(() => payloads.destroyPayload(db, type, id));
       changed(id);
     },
     async revokeByGrantId(grantId) {

@@ -13,7 +13,7 @@ import type { ProviderHolder } from './provider-holder.ts';
 import { findScope } from '../oauth-clients/scopes.ts';
 import { rememberConsent } from './consents.ts';
 import { claimsAllowedFor, requestedClaims } from './requested-claims.ts';
-import { renderView } from './views.ts';
+import { renderSignInUnavailable, renderView } from './views.ts';
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 type Page = {
@@ -167,10 +167,7 @@ async function htmlErrors(ctx: Context, next: Next) {
     if (err instanceof PageError) {
       return renderView(ctx, 'error', { title: 'Sign-in problem', error: null, description: err.message }, err.status);
     }
-    if (isDatabaseUnavailable(err) || e.statusCode === 503) {
-      ctx.set('Retry-After', '5');
-      return renderView(ctx, 'error', { title: 'Temporarily unavailable', error: null, description: 'Sign-in is temporarily unavailable. Please try again in a moment.' }, 503);
-    }
+    if (isDatabaseUnavailable(err) || e.statusCode === 503) return renderSignInUnavailable(ctx);
     if (e.expose && (e.statusCode ?? e.status ?? 500) < 500) {
       // SessionNotFound and friends: the interaction cookie is missing or expired.
       return renderView(ctx, 'error', { title: 'Sign-in problem', error: null, description: 'Your sign-in session expired or cookies are blocked. Start again from the application.' }, 400);

@@ -67,32 +67,42 @@ export async function consumePayload(db: Db, type: string, id: string): Promise<
 /** An artifact to store, as upsertPayload takes it. */
 export type PayloadToSave = { type: string; id: string; payload: OidcPayload; expiresIn: number | undefined };
 
+/** One request's writes (token-writes.ts): at most one artifact to consume, and artifacts to save and to delete, each named once. */
+export type PayloadWrites = { consume?: { type: string; id: string; rotatedTo?: string }; save: PayloadToSave[]; destroy: { type: string; id: string }[] };
+
 /**
- * A token grant's writes in one statement: consume the code or refresh token it was given
- * (linking a refresh token to the one its rotation issued) and save the tokens it issues.
- * Single use is as strict as consumePayload's: of concurrent uses exactly one finds the row
- * unconsumed (the row lock decides), and a loser saves nothing. Returns false when it lost.
+ * A request's writes in one statement: consume the code or refresh token it was given (linking
+ * a refresh token to the one its rotation issued), save what it issues and delete what it ends
+ * (an authorization's interaction). Single use is as strict as consumePayload's: of concurrent
+ * uses exactly one finds the row unconsumed (the row lock decides), and a loser writes nothing.
+ * Returns false when it lost.
  */
-export async function consumeAndSave(db: Db, consume: { type: string; id: string; rotatedTo?: string } | undefined, save: PayloadToSave[]): Promise<boolean> {
+export async function commitPayloadWrites(db: Db, { consume, save, destroy }: PayloadWrites): Promise<boolean> {
   const rows = save.map(({ type, id, payload, expiresIn }) => ({
     type, id, payload, grant_id: payload.grantId ?? null, uid: payload.uid ?? null, user_code: payload.userCode ?? null, client_id: payload.clientId ?? null,
     expires_at: expiresIn ? new Date(Date.now() + expiresIn * 1000).toISOString() : null,
   }));
-  const [row] = await preparedQuery<{ consumed: boolean }>(db, 'oidc_payloads.consume_and_save', `
+  const [row] = await preparedQuery<{ consumed: boolean }>(db, 'oidc_payloads.commit_writes', `
     with consumed as (
       update oidc_payloads set consumed_at = now(), rotated_to = ?
       where type = ? and id = ? and consumed_at is null returning id
+    ), won as (
+      select ?::text is null or exists (select 1 from consumed) as won
     ), saved as (
       insert into oidc_payloads (type, id, payload, grant_id, uid, user_code, client_id, expires_at)
       select r.type, r.id, r.payload, r.grant_id, r.uid, r.user_code, r.client_id, r.expires_at
       from jsonb_to_recordset(?::jsonb) as r(type text, id text, payload jsonb, grant_id text, uid text, user_code text, client_id text, expires_at timestamptz)
-      where ?::text is null or exists (select 1 from consumed)
+      where (select won from won)
       on conflict (type, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
         user_code = excluded.user_code, client_id = excluded.client_id, expires_at = excluded.expires_at
       returning id
+    ), destroyed as (
+      delete from oidc_payloads
+      where (type, id) in (select r.type, r.id from jsonb_to_recordset(?::jsonb) as r(type text, id text)) and (select won from won)
+      returning id
     )
-    select exists (select 1 from consumed) as consumed, (select count(*) from saved) as saved`,
-  [consume?.rotatedTo ?? null, consume?.type ?? null, consume?.id ?? null, json(rows), consume?.id ?? null]);
+    select exists (select 1 from consumed) as consumed`,
+  [consume?.rotatedTo ?? null, consume?.type ?? null, consume?.id ?? null, consume?.id ?? null, json(rows), json(destroy)]);
   return !consume || row.consumed;
 }
 

@@ -15,7 +15,7 @@ import { findConsent } from './consents.ts';
 import { unlessDatabaseDown } from './oauth-errors.ts';
 import { rotatesRefreshToken, withRefreshRetry } from './refresh-retry.ts';
 import { createRequestScopes, type RequestScopes } from './request-scope.ts';
-import { committingWrites } from './token-writes.ts';
+import { committingResumes, committingWrites } from './token-writes.ts';
 import { AVAILABLE_SCOPES, SCOPE_CATALOG, SCOPE_CLAIMS } from '../oauth-clients/scopes.ts';
 import type { Keyring } from '../keys/signing-keys.ts';
 import { renderView } from './views.ts';
@@ -253,6 +253,7 @@ export function buildProvider(deps: ProviderDeps, keyring: Keyring, cookieKeys: 
   for (const middleware of [...deps.edge, providerGate(deps.config.issuer)]) provider.use(middleware);
   // Next, so every lookup of the request runs inside its scope (request-scope.ts).
   provider.use((ctx, next) => scopes.enter(ctx as unknown as KoaContextWithOIDC, next));
+  provider.use(committingResumes(deps.db, scopes, OIDC_ROUTES.authorization));
 
   // The registry keeps only the secret's hash as `client_secret`, so compare hashes (constant time).
   (provider.Client.prototype as any).compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {

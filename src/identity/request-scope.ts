@@ -2,10 +2,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { OidcPayload } from './oidc-payload-table.ts';
 
-/** A write the adapter holds back until the grant handler has built its whole answer (token-writes.ts). */
+/** A write the adapter holds back until the request has built its whole answer (token-writes.ts). */
 export type HeldWrite =
   | { kind: 'upsert'; type: string; id: string; payload: OidcPayload; expiresIn: number | undefined }
-  | { kind: 'consume'; type: string; id: string };
+  | { kind: 'consume'; type: string; id: string }
+  | { kind: 'destroy'; type: string; id: string };
 
 /**
  * What one provider request has read so far, and the writes it holds back. oidc-provider asks
@@ -19,7 +20,7 @@ export type RequestScope = {
   readonly ctx: KoaContextWithOIDC;
   /** Answers by model and id (`Client:rn_oauth_…`); a key holding undefined is a known miss. */
   readonly found: Map<string, unknown>;
-  /** Set while a token grant runs: its writes, committed together once the answer is built. */
+  /** Set while a token grant or an authorization's resumption runs: its writes, committed together once the answer is built. */
   held?: HeldWrite[];
 };
 

@@ -13,3 +13,9 @@ export async function renderView(ctx: Context, view: string, data: Record<string
   ctx.set('Cache-Control', 'no-store');
   ctx.body = html;
 }
+
+/** The sign-in pages' answer while the database is out of reach: 503, and when to retry. */
+export function renderSignInUnavailable(ctx: Context): Promise<void> {
+  ctx.set('Retry-After', '5');
+  return renderView(ctx, 'error', { title: 'Temporarily unavailable', error: null, description: 'Sign-in is temporarily unavailable. Please try again in a moment.' }, 503);
+}

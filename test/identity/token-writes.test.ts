@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import knex from 'knex';
 import { expectContract } from '../support/contract.ts';
-import { codeFlow, relyingParty, tokenEndpoint } from '../support/oidc-helpers.ts';
+import { Browser, formFields } from '../support/browser.ts';
+import { authorizationRequest, codeFlow, relyingParty, tokenEndpoint } from '../support/oidc-helpers.ts';
 import { useTestApp } from '../support/test-app.ts';
 
 describe('Login with Ringnity: a token grant commits before it answers', () => {
@@ -44,5 +45,43 @@ describe('Login with Ringnity: a token grant commits before it answers', () => {
     const retried = await s.refresh(s.refreshToken);
     expect(retried.status, 'the token was not consumed').to.equal(200);
     expectContract(retried, 'exchangeRingnityOAuthToken');
+  });
+
+  it('shows the unavailable page and stores nothing when a resumed authorization does not commit; reloading it goes on', async function () {
+    // As above: another connection holds the interaction's row, which the resumption ends in its one write.
+    if (!app.databaseUrl) this.skip();
+    this.timeout(30_000);
+    const tenant = await app.seed.tenant();
+    const user = await app.seed.account(tenant.id);
+    const client = await app.seed.oauthClient(tenant.id, { allowedScopes: ['openid', 'profile'] });
+    const request = await authorizationRequest(await relyingParty(app, client), { scope: 'openid profile', prompt: 'consent' });
+    const browser = new Browser(app.url);
+    const login = await browser.follow(request.url.href);
+    const consent = await browser.submit(login.res.html, login.url, '/login', { login: user.username, password: user.password });
+    const form = formFields(consent.res.html, '/confirm');
+    const confirmed = await browser.fetch(new URL(form.action, consent.url).href, {
+      method: 'POST', body: new URLSearchParams(form.fields), headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    const resume = new URL(confirmed.headers.get('location')!, consent.url).href;
+    const uid = new URL(resume).pathname.split('/').pop()!;
+    const codes = async () => Number((await app.deps.db('oidc_payloads').where({ type: 'AuthorizationCode', client_id: client.clientId }).count({ n: '*' }).first())!.n);
+
+    const other = knex({ client: 'pg', connection: app.databaseUrl, pool: { min: 0, max: 1 } });
+    try {
+      const answer = await other.transaction(async (trx) => {
+        await trx('oidc_payloads').where({ type: 'Interaction', id: uid }).forUpdate().first('id');
+        return browser.fetch(resume);
+      });
+      expect(answer.status).to.equal(503);
+      expect(answer.headers.get('location'), 'no redirect to the client').to.equal(null);
+      expect(answer.html).to.include('temporarily unavailable');
+      expect(await codes(), 'no code was stored').to.equal(0);
+    } finally {
+      await other.destroy();
+    }
+    const reloaded = await browser.follow(resume);
+    expect(reloaded.url.startsWith('http://127.0.0.1:9999/callback'), reloaded.url).to.equal(true);
+    expect(new URL(reloaded.url).searchParams.get('code')).to.be.a('string');
+    expect(await codes()).to.equal(1);
   });
 });
