@@ -12,11 +12,17 @@ export type ThrottleKey = { kind: keyof typeof THROTTLE_POLICY; id: string };
 // Hashed: what a caller typed as a login name can be any length, and a key must fit the index.
 export const throttleRowKey = (k: ThrottleKey) => `${k.kind}:${hashSecret(k.id.toLowerCase())}`;
 
-/** Seconds until the first of these keys is unlocked, or 0 when none is locked. */
-export async function lockedFor(db: Db, keys: ThrottleKey[]): Promise<number> {
-  const rows = await db('login_throttle').whereIn('key', keys.map(throttleRowKey)).where('locked_until', '>', db.fn.now())
-    .select(db.raw('ceil(extract(epoch from max(locked_until) - now()))::int as seconds'));
-  return Number(rows[0]?.seconds ?? 0);
+/** Where a sign-in stands: seconds until the first of its keys is unlocked (0 when none is), and the keys that have failures counted. */
+export type ThrottleState = { lockedForSeconds: number; counted: ThrottleKey[] };
+
+export async function throttleState(db: Db, keys: ThrottleKey[]): Promise<ThrottleState> {
+  const rowKeys = keys.map(throttleRowKey);
+  const rows: { key: string; seconds: number }[] = await db('login_throttle').whereIn('key', rowKeys)
+    .select('key', db.raw('greatest(0, ceil(extract(epoch from locked_until - now())))::int as seconds'));
+  return {
+    lockedForSeconds: Math.max(0, ...rows.map((r) => Number(r.seconds ?? 0))),
+    counted: keys.filter((_, i) => rows.some((r) => r.key === rowKeys[i])),
+  };
 }
 
 /** Counts one failure against each key, locking a key that reaches its limit inside its window. */

@@ -46,6 +46,15 @@ describe('login rate limits', () => {
     expect(row).to.equal(undefined);
   });
 
+  it('starts the count again after a right password', async () => {
+    const tenant = await app.seed.tenant();
+    const login = (password: string) => post('/api/auth/owner-login', { email: tenant.ownerEmail, password }, freshIp());
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < MAX - 1; i++) expect((await login(`wrong-password-${i}`)).status).to.equal(401);
+      expect((await login(tenant.password)).status, `round ${round}: still open`).to.equal(200);
+    }
+  });
+
   it('locks a client IP that guesses across many accounts', async () => {
     const ip = freshIp();
     const tenant = await app.seed.tenant();
