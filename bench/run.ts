@@ -7,8 +7,9 @@
  * a throwaway database is created and dropped. BENCH_SECONDS sets the time per scenario.
  * BENCH_ONLY=ringnity|bare runs one side; BENCH_NODE_ARGS passes flags to the children (e.g. --cpu-prof).
  * Each scenario then runs open loop at half the peak it reached, for the p99 a client sees there.
- * Each peak also reports the server's CPU per request and, for ours, the WAL PostgreSQL wrote
- * per request (the whole PostgreSQL server's: nothing else should write to it meanwhile).
+ * Each peak also reports the server's CPU per request and, for ours, PostgreSQL's CPU (when it
+ * runs on this machine) and the WAL it wrote per request (the whole PostgreSQL server's:
+ * nothing else should use it meanwhile).
  */
 import os from 'node:os';
 import argon2 from 'argon2';
@@ -18,6 +19,7 @@ import { chatScenarios } from './chat-scenarios.ts';
 import { prepareScenarios, SCENARIO_NAMES } from './scenarios.ts';
 import { startServerUnderTest, type ServerUnderTest } from './server-under-test.ts';
 import { withThrowawayDatabase } from './throwaway-database.ts';
+import { postgresCpuSeconds } from './process-cpu.ts';
 import { walPosition } from './wal-position.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -38,7 +40,9 @@ async function main() {
   await withThrowawayDatabase(serverUrl, async (url) => {
     const wal = walPosition(url);
     try {
-      const ours = ONLY === 'bare' ? undefined : await start('serve-ringnity.ts', { BENCH_DATABASE_URL: url }, { walBytes: wal.read });
+      const postgresCpu = postgresCpuSeconds();
+      const database: Meters = { walBytes: wal.read, ...(postgresCpu && { postgresCpuSeconds: postgresCpu }) };
+      const ours = ONLY === 'bare' ? undefined : await start('serve-ringnity.ts', { BENCH_DATABASE_URL: url }, { ...database });
       const bare = ONLY === 'ringnity' ? undefined : await start('serve-bare.ts', {}, {});
       const results = { ours: [] as LoadResult[], bare: [] as LoadResult[] };
       const halfPeak = { ours: [] as LoadResult[], bare: [] as LoadResult[] };
@@ -52,7 +56,7 @@ async function main() {
         if (bare) halfPeak.bare.push(await bare.scenarios[i].atRate(half(results.bare[i])));
       }
       // Visitor chat has no bare counterpart: it is measured on ours, against userinfo of the same run.
-      const chat = ours && await chatScenarios(ours.server, { ...opts, meters: { walBytes: wal.read } });
+      const chat = ours && await chatScenarios(ours.server, { ...opts, meters: database });
       await Promise.all(servers.map((s) => s.stop()));
       // Measured with no server running, so the bound is the machine's, not what is left over.
       const hashesPerSecond = await argon2Bound(loadConfig({ NODE_ENV: 'development' }).argon2);
@@ -73,7 +77,7 @@ async function argon2Bound(params: { memoryCost: number; timeCost: number; paral
   return result.perSecond;
 }
 
-const cpuCell = (r: LoadResult | undefined) => (r?.perRequest.cpuSeconds === undefined ? '-' : (1e6 * r.perRequest.cpuSeconds).toFixed(0));
+const cpuCell = (r: LoadResult | undefined, meter = 'cpuSeconds') => (r?.perRequest[meter] === undefined ? '-' : (1e6 * r.perRequest[meter]).toFixed(0));
 const walCell = (r: LoadResult | undefined) => r?.perRequest.walBytes?.toFixed(0) ?? '-';
 const cells = (r: LoadResult | undefined) => (r ? [r.perSecond.toFixed(0), r.p99ms.toFixed(1), String(r.non2xx)] : ['-', '-', '-']);
 
@@ -81,12 +85,12 @@ function report(ours: LoadResult[] | undefined, bare: LoadResult[] | undefined, 
   console.log(`\n${SECONDS}s per scenario, ${CONNECTIONS} concurrent connections, each server in its own process, Node ${process.version}`);
   // Anything else running on the machine shifts both columns; the load average makes that visible.
   console.log(`${os.cpus().length} CPUs (${os.cpus()[0]?.model}), 1-minute load average at the end ${os.loadavg()[0].toFixed(2)}\n`);
-  console.log('| scenario | ringnity req/s | p99 ms | non-2xx | bare req/s | p99 ms | non-2xx | ratio | server CPU µs/req, ringnity / bare | WAL bytes/req |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| scenario | ringnity req/s | p99 ms | non-2xx | bare req/s | p99 ms | non-2xx | ratio | server CPU µs/req, ringnity / bare | PostgreSQL CPU µs/req | WAL bytes/req |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   SCENARIO_NAMES.forEach((name, i) => {
     const [o, b] = [ours?.[i], bare?.[i]];
     const ratio = o && b ? `${(100 * o.perSecond / b.perSecond).toFixed(0)}%` : '-';
-    console.log(`| ${name} | ${[...cells(o), ...cells(b), ratio, `${cpuCell(o)} / ${cpuCell(b)}`, walCell(o)].join(' | ')} |`);
+    console.log(`| ${name} | ${[...cells(o), ...cells(b), ratio, `${cpuCell(o)} / ${cpuCell(b)}`, cpuCell(o, 'postgresCpuSeconds'), walCell(o)].join(' | ')} |`);
   });
   const logins = ours?.[SCENARIO_NAMES.length - 1];
   const share = logins ? `; login flows reached ${(100 * logins.perSecond / hashesPerSecond).toFixed(0)}% of it` : '';
@@ -103,9 +107,9 @@ function reportHalfPeak(ours: LoadResult[] | undefined, bare: LoadResult[] | und
 }
 
 function reportChat(chat: LoadResult[], userinfo: LoadResult) {
-  console.log('\n| visitor chat | req/s | p99 ms | non-2xx | vs userinfo | WAL bytes/req |');
-  console.log('|---|---|---|---|---|---|');
-  for (const r of chat) console.log(`| ${r.name} | ${r.perSecond.toFixed(0)} | ${r.p99ms.toFixed(1)} | ${r.non2xx} | ${(100 * r.perSecond / userinfo.perSecond).toFixed(0)}% | ${walCell(r)} |`);
+  console.log('\n| visitor chat | req/s | p99 ms | non-2xx | vs userinfo | PostgreSQL CPU µs/req | WAL bytes/req |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of chat) console.log(`| ${r.name} | ${r.perSecond.toFixed(0)} | ${r.p99ms.toFixed(1)} | ${r.non2xx} | ${(100 * r.perSecond / userinfo.perSecond).toFixed(0)}% | ${cpuCell(r, 'postgresCpuSeconds')} | ${walCell(r)} |`);
 }
 
 main().catch((err) => {

@@ -4,8 +4,8 @@
  * The child announces itself over IPC with what the scenarios need, and stops on SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
+import { cpuSecondsOf } from './process-cpu.ts';
 
 /** What a server under test reports once it listens: where it is and how to sign in there. */
 export type ServedTarget = { url: string; clientId: string; clientSecret: string; login: { user: string; password: string }; tenantSlug?: string };
@@ -22,17 +22,7 @@ export async function startServerUnderTest(entry: string, env: Record<string, st
     child.once('message', (message) => resolve(message as ServedTarget));
     child.once('exit', (code) => reject(new Error(`${entry} exited (${code}) before it was ready`)));
   });
-  return { ...target, pid: child.pid!, cpuSeconds: cpuReader(child.pid!), stop: () => stopChild(child) };
-}
-
-/** Reads utime + stime from /proc/<pid>/stat, in the kernel's fixed 100 ticks per second (USER_HZ). */
-function cpuReader(pid: number): (() => number) | undefined {
-  const file = `/proc/${pid}/stat`;
-  if (!fs.existsSync(file)) return undefined;
-  return () => {
-    const fields = fs.readFileSync(file, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  };
+  return { ...target, pid: child.pid!, cpuSeconds: cpuSecondsOf(child.pid!), stop: () => stopChild(child) };
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
