@@ -34,15 +34,15 @@ async function main() {
   const start = async (entry: string, env: Record<string, string>, meters: Meters) => {
     const server = await startServerUnderTest(entry, env, NODE_ARGS);
     servers.push(server);
-    if (server.cpuSeconds) meters.cpuSeconds = server.cpuSeconds;
-    return { server, scenarios: await prepareScenarios(server, { ...opts, meters }) };
+    const withCpu = server.cpuSeconds ? { ...meters, cpuSeconds: server.cpuSeconds } : meters;
+    return { server, scenarios: await prepareScenarios(server, { ...opts, meters: withCpu }) };
   };
   await withThrowawayDatabase(serverUrl, async (url) => {
     const wal = walPosition(url);
     try {
       const postgresCpu = postgresCpuSeconds();
       const database: Meters = { walBytes: wal.read, ...(postgresCpu && { postgresCpuSeconds: postgresCpu }) };
-      const ours = ONLY === 'bare' ? undefined : await start('serve-ringnity.ts', { BENCH_DATABASE_URL: url }, { ...database });
+      const ours = ONLY === 'bare' ? undefined : await start('serve-ringnity.ts', { BENCH_DATABASE_URL: url }, database);
       const bare = ONLY === 'ringnity' ? undefined : await start('serve-bare.ts', {}, {});
       const results = { ours: [] as LoadResult[], bare: [] as LoadResult[] };
       const halfPeak = { ours: [] as LoadResult[], bare: [] as LoadResult[] };
